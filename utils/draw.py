@@ -68,9 +68,14 @@ def draw_grid(ax, colors, values=None, title=None, origin=(0, 0), fontsize=9, de
             if text:
                 ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center",
                         fontsize=fontsize, zorder=3)
+    top = y0
     if title:
         ax.text(x0 + W / 2, y0 - 0.3, title, ha="center", va="bottom", fontsize=fontsize + 1,
                 zorder=3)
+        top = y0 - 1.0
+    # grow the view to hold this grid and its title, whatever was drawn before
+    ax.update_datalim([(x0 - 0.05, top), (x0 + W + 0.05, y0 + H + 0.05)])
+    ax.autoscale_view()
     setup_axes(ax)
 
 

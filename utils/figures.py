@@ -31,6 +31,7 @@ def registry():
 def write(file_name, make, out_dir=FIGURES_DIR):
     """Make one figure and write it to out_dir/file_name; returns the number of frames."""
     path = Path(out_dir) / file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".gif":
         return save_gif(make(), path)
     save_png(make(), path)

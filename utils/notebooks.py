@@ -13,7 +13,6 @@ Generated parts (never edit them by hand):
 The repository URL is read from one place: [project.urls] Repository in pyproject.toml.
 """
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -116,7 +115,9 @@ def contents(paths):
 
 
 def _load(path):
-    return json.loads(path.read_text(encoding="utf-8"))
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
 
 
 def _tagged(cell, tag):
@@ -161,7 +162,9 @@ def readme_text(paths):
 
 
 def _dump(nb):
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb)) + "\n"
 
 
 def stamp(write=True):
