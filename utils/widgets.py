@@ -58,6 +58,8 @@ def explorer(render, controls, adjust=None, extras=(), dpi=80):
         else:
             message.value = ""
             image.value = to_png(result, dpi=dpi)
+            # show the PNG at its own size: a flex box would otherwise stretch and blur it
+            image.layout.width = f"{round(result.get_figwidth() * dpi)}px"
             image.layout.display = None
 
     for control in controls.values():
