@@ -9,7 +9,8 @@ Generated parts (never edit them by hand):
   (previous | contents | next), then the setup cell, which on Colab only installs
   this package from the repository and enables Colab's widget manager;
 - at the end of every notebook: the navigation line again;
-- in 00_start_here: the reading-order list; in README.md: the notebook table and the badges.
+- in 00_start_here: the reading-order list; in README.md: the notebook table, the badges and the
+  animation gallery table.
 The repository URL is read from one place: [project.urls] Repository in pyproject.toml.
 """
 
@@ -155,7 +156,9 @@ def readme_text(paths):
                     f"| {colab_badge(path.name)} |")
     table = "\n".join(rows)
     badges = f"{binder_badge()} {colab_badge(INDEX)}"
-    for marker, body in (("notebooks", table), ("badges", badges)):
+    from .gallery import readme_table
+
+    for marker, body in (("notebooks", table), ("badges", badges), ("gallery", readme_table())):
         text = re.sub(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)",
                       lambda m: m.group(1) + body + m.group(2), text, flags=re.DOTALL)
     return text
