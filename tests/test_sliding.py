@@ -1,0 +1,167 @@
+"""Notebook 01's module: the explorer's render on every slider setting, figures, checkers."""
+
+import itertools
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import utils
+from utils import sliding
+
+SLIDER_VALUES = {name: range(low, high + 1) for name, (_, _, low, high) in sliding.SLIDERS.items()}
+
+
+def count_windows(n, k, s, d):
+    """Brute force: slide a window of k taps, d apart, along n cells in steps of s; count fits."""
+    count, start = 0, 0
+    while start + d * (k - 1) <= n - 1:
+        count += 1
+        start += s
+    return count
+
+
+def test_sliders_cover_the_issue_ranges():
+    assert {n: (r.start, r.stop - 1) for n, r in SLIDER_VALUES.items()} == {
+        "i": (3, 9), "k": (1, 5), "s": (1, 3), "p": (0, 3), "d": (1, 3)}
+    # the gallery animation figures/gallery/conv_half_padding.gif shows the default state
+    assert sliding.DEFAULT == dict(i=5, k=3, s=1, p=1, d=1)
+
+
+# one test per (i, k): 35 small tests that pytest-xdist spreads over the cores
+@pytest.mark.parametrize("i, k", list(itertools.product(SLIDER_VALUES["i"], SLIDER_VALUES["k"])))
+def test_render_every_slider_combination(i, k):
+    for s, p, d in itertools.product(*(SLIDER_VALUES[n] for n in "spd")):
+        o = count_windows(i + 2 * p, k, s, d)
+        last_step = o * o - 1 if o else 0
+        for step in (0, last_step):
+            result = sliding.render_sliding_window(i=i, k=k, s=s, p=p, d=d, step=step)
+            where = f"i={i}, k={k}, s={s}, p={p}, d={d}, step={step}"
+            if o >= 1:
+                assert isinstance(result, Figure), where
+                title = result.texts[1].get_text()
+                assert f"step {step + 1} of {o * o}:" in title, where
+            else:
+                assert isinstance(result, str), where
+                assert result and "\n" not in result, where
+
+
+def test_render_clamps_any_step():
+    # a step beyond the output (the slider's max lags a slider change) shows the last cell
+    fig = sliding.render_sliding_window(i=5, k=3, s=2, p=0, d=1, step=99)
+    assert "step 4 of 4: output[1, 1]" in fig.texts[1].get_text()
+    assert isinstance(sliding.render_sliding_window(i=5, k=3, s=1, p=0, d=1, step=-1), Figure)
+
+
+def test_render_shows_the_computed_value():
+    x, w = sliding.explorer_input(5), sliding.explorer_kernel(3)
+    y = utils.conv2d_loops(x, w, padding=1)
+    fig = sliding.render_sliding_window(i=5, k=3, s=1, p=1, d=1, step=7)  # output[1, 2]
+    assert fig.texts[1].get_text().endswith(f"= {int(y[1, 2])}")
+
+
+def test_render_to_png():
+    png = utils.draw.to_png(sliding.render_sliding_window(i=9, k=5, s=1, p=3, d=3, step=48))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_explorer_builds_and_adjusts_the_step_slider():
+    pytest.importorskip("ipywidgets")
+    box = sliding.sliding_window_explorer()
+    controls, message, image = box.children[0].children, box.children[1], box.children[2]
+    play, sliders = controls[0], {c.description: c for c in controls[1:]}
+    assert sliders["step"].max == play.max == 24  # default: o = 5
+    assert len(image.value) > 0 and message.value == ""
+    sliders["step"].value = 24
+    sliders["stride s"].value = 2  # o = 3: the step slider shrinks to 0..8
+    assert sliders["step"].max == play.max == 8 and sliders["step"].value == 8
+    sliders["kernel size k"].value = 5
+    sliders["padding p"].value = 0
+    sliders["dilation d"].value = 3  # spans 13 cells > 5: impossible
+    assert message.value.startswith("<b>Not possible:</b>")
+
+
+@pytest.mark.parametrize("name", sorted(sliding.FIGURES))
+def test_figures(name):
+    assert name.startswith("01_") and name.endswith(".png")
+    assert isinstance(sliding.FIGURES[name](), Figure)
+
+
+# ---------------------------------------------------------------------------
+# Exercise checkers: right -> "Correct!", wrong -> a hint without the answer, None -> no answer
+# ---------------------------------------------------------------------------
+
+def expected_answers():
+    q = sliding.OUTPUT_SIZE_QUESTION
+    output_size = utils.conv_output_size(q["i"], q["k"], q["s"], q["p"], q["d"])
+    q = sliding.ONE_VALUE_QUESTION
+    value = utils.conv2d_loops(sliding.EXAMPLE_INPUT, sliding.EXAMPLE_KERNEL,
+                               padding=q["padding"])[q["row"], q["col"]]
+    q = sliding.INPUT_SIZES_QUESTION
+    sizes = [i for i in range(q["k"], 60)
+             if utils.conv_output_size(i, q["k"], q["s"], q["p"]) == q["o"]]
+    padding = (sliding.SAME_PADDING_KERNEL - 1) // 2
+    return {
+        sliding.check_output_size: (output_size, [output_size + 1, output_size - 1, 0, 2.5, "5",
+                                                  np.array([1, 2])]),
+        sliding.check_one_value: (int(value), [int(value) + 1, -int(value), 0, [1, 2]]),
+        sliding.check_same_padding: (padding, [padding + 1, padding - 1, 4, 0.5, "2"]),
+        sliding.check_input_sizes: (sizes, [sizes[:1], sizes + [sizes[-1] + 1], [1, 2], 7]),
+    }
+
+
+@pytest.mark.parametrize("checker", list(expected_answers()), ids=lambda f: f.__name__)
+def test_checkers(checker, capsys):
+    right, wrongs = expected_answers()[checker]
+    assert checker(None) is None
+    assert capsys.readouterr().out.startswith("No answer yet")
+    assert checker(right) is True
+    assert capsys.readouterr().out.strip() == "Correct!"
+    answer_texts = [str(v) for v in np.atleast_1d(right)]
+    for wrong in wrongs:
+        assert checker(wrong) is False, wrong
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet. Hint:"), out
+        hint = out.split("Hint:", 1)[1]
+        for text in answer_texts:
+            assert text not in hint, (wrong, hint)
+
+
+def conv2d_dilated_right(x, w, dilation):
+    """A right answer to exercise 5: the kernel with holes, then a stride-1 sliding window."""
+    kh, kw = w.shape
+    holes = np.zeros((dilation * (kh - 1) + 1, dilation * (kw - 1) + 1))
+    holes[::dilation, ::dilation] = w
+    H, W = x.shape
+    Ho, Wo = H - holes.shape[0] + 1, W - holes.shape[1] + 1
+    return np.array([[np.sum(x[r:r + holes.shape[0], c:c + holes.shape[1]] * holes)
+                      for c in range(Wo)] for r in range(Ho)])
+
+
+def conv2d_ignores_dilation(x, w, dilation):
+    return utils.conv2d_loops(x, w)
+
+
+def conv2d_rotated(x, w, dilation):
+    return utils.conv2d_loops(x, w[::-1, ::-1], dilation=dilation)
+
+
+def conv2d_stub(x, w, dilation):
+    ...  # the notebook's template, not filled in
+
+
+def conv2d_raises(x, w, dilation):
+    raise IndexError("index 7 is out of bounds")
+
+
+def test_dilation_checker(capsys):
+    assert sliding.check_dilation(None) is None
+    assert capsys.readouterr().out.startswith("No answer yet")
+    assert sliding.check_dilation(conv2d_dilated_right) is True
+    assert capsys.readouterr().out.strip() == "Correct!"
+    for wrong, words in [(conv2d_ignores_dilation, "shape"), (conv2d_rotated, "wrong values"),
+                         (conv2d_raises, "IndexError"), (conv2d_stub, "returned None"),
+                         (42, "answer = conv2d_dilated")]:
+        assert sliding.check_dilation(wrong) is False
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet. Hint:") and words in out, out
