@@ -117,9 +117,12 @@ def to_png(fig, dpi=80):
 
 def to_rgb_array(fig, dpi=80):
     """Render a Figure to an (H, W, 3) uint8 array (one animation frame)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig.set_dpi(dpi)
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    canvas = FigureCanvasAgg(fig)  # a bare Figure has no pixel buffer of its own
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 def save_png(fig, path, dpi=100):

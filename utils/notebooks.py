@@ -159,8 +159,8 @@ def readme_text(paths):
     from .gallery import readme_table
 
     for marker, body in (("notebooks", table), ("badges", badges), ("gallery", readme_table())):
-        text = re.sub(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)",
-                      lambda m: m.group(1) + body + m.group(2), text, flags=re.DOTALL)
+        text = re.sub(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)",
+                      lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.DOTALL)
     return text
 
 
