@@ -279,7 +279,8 @@ def render_upsampling_recipes(factor=2, max_kernel=4, output_padding="allowed"):
     axes_w, axes_h = cell * (x1 - x0), cell * (y1 - y0)
     width, height = max(4.4, axes_w + 0.3), axes_h + 0.75
     fig = Figure(figsize=(width, height))
-    ax = fig.add_axes(((width - axes_w) / 2 / width, 0.05 / height, axes_w / width, axes_h / height))
+    ax = fig.add_axes(((width - axes_w) / 2 / width, 0.05 / height,
+                       axes_w / width, axes_h / height))
     draw_grid(ax, colors, values, fontsize=7)
     for k in range(1, rows + 1):
         ax.text(-0.12, k - 0.5, str(k), ha="right", va="center", fontsize=7)
