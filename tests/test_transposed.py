@@ -175,3 +175,13 @@ def test_scatter_exercise_data_matches_the_checker():
 def test_ct_1d_checker_rejects_junk(capsys):
     result, out = run(transposed.check_ct_1d, "not a matrix", capsys)
     assert result is False and out.startswith("Not yet. Hint:")
+
+
+def test_render_draws_few_artists():
+    """The explorer stays fast by drawing few artists: no matplotlib Text at all (the numbers,
+    titles and formula are one collection of cached glyph outlines each), whatever the settings."""
+    for i, k, s, p, d, op in [(3, 3, 2, 1, 1, 0), (5, 4, 1, 0, 1, 0), (5, 4, 3, 0, 2, 2)]:
+        figure = transposed.render_transposed(i=i, k=k, s=s, p=p, d=d, output_padding=op,
+                                              row=20, col=20)
+        assert not figure.texts and not figure.axes
+        assert len(figure.artists) <= 6

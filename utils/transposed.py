@@ -10,14 +10,19 @@ The three views of one transposed convolution of y (H, W) with w (k, k):
     as_conv   insert s-1 zeros, pad by d(k-1)-p, rotate w 180°, stride-1 convolution
 """
 
+from functools import lru_cache
+
 import numpy as np
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.image import BboxImage
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath, text_to_path
 from matplotlib.transforms import Affine2D, Bbox, TransformedBbox
 
-from . import draw, exercises, widgets
+from . import draw, exercises, gallery, widgets
 from .conv import (
     conv_matrix,
     conv_output_size,
@@ -48,24 +53,83 @@ def _colors(roles):
     return out
 
 
-def _cell_texts(fig, transform, values, show, origin=(0, 0), fontsize=9):
-    """The numbers of a grid, where `show` is True, as figure-level texts (for the explorer).
+@lru_cache(maxsize=1024)
+def _text_path(text, fontsize, va="center"):
+    """Text (lines split at "\\n", each centred) as one glyph outline in points, placed like
+    fig.text(0, 0, text, ha="center", va=va); va "center" (the middle of a digit) or "bottom"."""
+    pitch = 1.2 * fontsize  # matplotlib's default line spacing
+    digit = TextPath((0, 0), "0", size=fontsize).get_extents()
+    lines = text.split("\n")
+    if va == "center":
+        shift = -(digit.y0 + digit.y1) / 2
+    else:  # "bottom": the last line's descenders just above y = 0
+        shift = (len(lines) - 1) * pitch + fontsize / 4
+    paths = []
+    for n, line in enumerate(lines):
+        path = TextPath((0, 0), line, size=fontsize)
+        extents = path.get_extents()
+        paths.append(path.transformed(
+            Affine2D().translate(-(extents.x0 + extents.x1) / 2, shift - n * pitch)))
+    return Path.make_compound_path(*paths)
 
-    transform maps cell coordinates to the figure. Figure texts skip the
-    clipping setup of Axes texts, which makes them about twice as fast to
-    create: the explorer redraws faster.
+
+_MONOSPACE = FontProperties(family=["monospace"])
+
+
+@lru_cache(maxsize=None)
+def _monospace_glyph(char, fontsize):
+    """One character of the monospace font as an outline in points; its baseline at y = 0."""
+    return TextPath((0, 0), char, size=fontsize, prop=_MONOSPACE)
+
+
+@lru_cache(maxsize=None)
+def _monospace_advance(fontsize):
+    """The width of one monospace character, in points."""
+    return text_to_path.get_text_width_height_descent(
+        "0" * 10, FontProperties(family=["monospace"], size=fontsize), ismath=False)[0] / 10
+
+
+def _monospace_texts(fig, text, x, y, fontsize=9):
+    """Monospace text with its top-left corner at figure fraction (x, y): [(x, y, path)],
+    one per character. Every character of a monospace font is equally wide, so the
+    lines are laid out from cached glyphs, however often the text changes."""
+    advance = _monospace_advance(fontsize)
+    width_in, height_in = fig.get_size_inches()
+    texts = []
+    for n, line in enumerate(text.split("\n")):
+        baseline = y - (n + 0.8) * 1.2 * fontsize / 72 / height_in
+        texts += [(x + m * advance / 72 / width_in, baseline, _monospace_glyph(char, fontsize))
+                  for m, char in enumerate(line) if char != " "]
+    return texts
+
+
+def _add_texts(fig, transform, texts):
+    """Texts [(x, y, path)] (paths from _text_path or _monospace_texts) as ONE black artist.
+
+    Looks like fig.text, but a Text artist costs about a millisecond to draw (the
+    multi-line monospace formula about ten) and the explorer writes up to some 70
+    of them; one PathCollection of cached glyph outlines draws them all in a few.
+    transform maps each (x, y) to pixels; the paths are in points.
     """
+    if texts:
+        fig.add_artist(PathCollection(
+            [path for _, _, path in texts], offsets=[(x, y) for x, y, _ in texts],
+            offset_transform=transform,
+            transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans,  # points -> pixels
+            facecolor="black", edgecolor="none", zorder=3, snap=False))  # keep thin strokes (+, _)
+
+
+def _cell_numbers(values, show, origin=(0, 0), fontsize=9):
+    """The numbers of a grid where `show` is True, centred in their cells: [(x, y, path)]."""
     x0, y0 = origin
     values = np.asarray(values)
-    for r, c in zip(*np.nonzero(show)):
-        fig.text(x0 + c + 0.5, y0 + r + 0.5, draw.format_value(values[r, c]), ha="center",
-                 va="center", fontsize=fontsize, zorder=3, transform=transform)
+    return [(x0 + c + 0.5, y0 + r + 0.5, _text_path(draw.format_value(values[r, c]), fontsize))
+            for r, c in zip(*np.nonzero(show))]
 
 
-def _title(fig, transform, text, origin, width, fontsize=9):
+def _title(text, origin, width, fontsize=9):
     """A title centred above a grid of the given width whose top-left corner is origin."""
-    fig.text(origin[0] + width / 2, origin[1] - 0.3, text, ha="center", va="bottom",
-             fontsize=fontsize + 1, zorder=3, transform=transform)
+    return origin[0] + width / 2, origin[1] - 0.3, _text_path(text, fontsize + 1, va="bottom")
 
 
 def _grid(ax, roles, values=None, title=None, origin=(0, 0), show=None, fontsize=9):
@@ -205,25 +269,31 @@ def figure_not_inverse():
 
 
 def figure_view_matrix():
-    """View 1: input y (2x2) -> vec(y) -> Cᵀ vec(y) -> reshape to the 4x4 output."""
+    """View 1: input y (2x2) -> vec(y); Cᵀ · vec(y) = Cᵀvec(y) -> reshape to the 4x4 output."""
     CT = conv_matrix(KERNEL, (4, 4)).T
     y = INPUT_2x2
     out = CT @ y.ravel()
-    fig, ax = draw.new_figure(10, 5)
-    _grid(ax, np.full((2, 2), "input"), y, "input y (2×2)", origin=(0, 7))
-    _grid(ax, np.full((4, 1), "input"), y.reshape(4, 1), "vec(y)", origin=(8.5, 6))
+    fig, ax = draw.new_figure(8.5, 5)
+    _grid(ax, np.full((2, 2), "input"), y, "input y", origin=(8, 1.2))
+    ax.annotate("", xy=(9, 5.0), xytext=(9, 3.4),
+                arrowprops=dict(arrowstyle="->", lw=1.5, color="0.3"))
+    ax.text(9.25, 4.2, "flatten", ha="left", va="center", fontsize=8)
     _grid(ax, np.where(CT != 0, "kernel", "empty"), CT, "Cᵀ (16×4)", origin=(3.5, 0),
           show=CT != 0, fontsize=8)
+    ax.text(8.0, 8.0, "×", fontsize=16, ha="center", va="center")
+    _grid(ax, np.full((4, 1), "input"), y.reshape(4, 1), "vec(y)", origin=(8.5, 6))
+    ax.text(10.25, 8.0, "=", fontsize=16, ha="center", va="center")
     _grid(ax, np.full((16, 1), "output"), out.reshape(16, 1), "Cᵀvec(y)", origin=(11, 0),
           fontsize=8)
+    ax.annotate("", xy=(14.3, 8), xytext=(12.2, 8),
+                arrowprops=dict(arrowstyle="->", lw=1.5, color="0.3"))
+    ax.text(13.25, 7.7, "reshape", ha="center", va="bottom", fontsize=9)
     _grid(ax, np.full((4, 4), "output"), out.reshape(4, 4), "output (4×4)\n= reshape(Cᵀ vec(y))",
           origin=(14.5, 6))
-    for x_from, x_to, y_mid in ((2.3, 3.3, 8), (7.7, 8.3, 8), (12.2, 14.3, 8)):
-        ax.annotate("", xy=(x_to, y_mid), xytext=(x_from, y_mid),
-                    arrowprops=dict(arrowstyle="->", lw=1.5, color="0.3"))
-    ax.text(9.9, 8.1, "=", fontsize=16, ha="center", va="center")
-    ax.set_xlim(-0.5, 19)
+    ax.set_xlim(3, 19)
     ax.set_ylim(16.5, -1.5)
+    fig.suptitle("View 1, matrix: the 2×2 input y becomes the 4×4 output reshape(Cᵀ vec(y));\n"
+                 "kernel 3×3 = 1..9", fontsize=11)
     return fig
 
 
@@ -315,6 +385,8 @@ def figure_output_padding():
         axes[2 * r + 1].set_title(f"output ({out.shape[0]}×{out.shape[1]})", fontsize=10)
         axes[2 * r + 1].set_xlim(-0.2, 6.2)
         axes[2 * r + 1].set_ylim(6.2, -0.2)
+        if not op:  # the last window of the top panel and the cell it computes
+            draw.outline(axes[1], 4, 4)
         if op:
             draw.outline(axes[3], 5, 0, 1, 6)
             draw.outline(axes[3], 0, 5, 6, 1)
@@ -342,10 +414,12 @@ def figure_explorer_default():
 
 
 def explorer_data(i, k):
-    """The explorer's input y (i, i) and kernel w (k, k): small integers, the same every time."""
-    y = np.random.default_rng(i).integers(1, 4, size=(i, i)).astype(float)
-    w = np.arange(1, k * k + 1, dtype=float).reshape(k, k)
-    return y, w
+    """The explorer's input y (i, i) and kernel w (k, k): small integers, the same every time.
+
+    The gallery's, so the explorer's default state shows the numbers of the animation
+    figures/gallery/transposed_padding_strides.gif.
+    """
+    return gallery.example_input(i), gallery.example_kernel(k)
 
 
 def _compute(i, k, s, p, d, output_padding):
@@ -404,16 +478,20 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     value = sum(y[a, b] * w[m, n] for a, b, m, n in terms)
     n = (i - 1) * s + 1 + 2 * (d * (k - 1) - p) + output_padding  # view 3's input size
 
-    # No Axes, one image, one set of lines, numbers only where they are read: cheap
-    # enough to redraw while a slider moves. Cells are drawn in "cell coordinates".
-    fig = Figure(figsize=(9, 6))
-    fontsize = 9 if max(n, o) <= 9 else 7
+    # No Axes, one image, one set of lines, one collection of numbers (written only where
+    # they are read): cheap enough to redraw while a slider moves. Cells are drawn in
+    # "cell coordinates".
+    fig = Figure(figsize=(9, 5.2))
     x_kernel = n + 2
     x_out = x_kernel + k + 2
     x_scatter = x_out + o + 2
-    view = (-0.3, -2.2, max(x_scatter + max(i, k), 21) + 0.3, max(n, o, i + k + 2, 9) + 0.3)
-    to_figure = _cell_transform(fig, view, (0.01, 0.25, 0.99, 0.99))
+    view = (-0.3, -0.4, max(x_scatter + max(i, k), 21) + 0.3, max(n, o, i + k + 2, 9) + 0.3)
+    to_figure = _cell_transform(fig, view, (0.01, 0.27, 0.99, 0.9))  # titles above 0.9
     cells = to_figure + fig.transFigure
+    # numbers as large as the cells allow ("16" must fit in one cell), at most 9 points
+    cell_points = to_figure.get_matrix()[0, 0] * fig.get_figwidth() * 72
+    fontsize = min(9, round(0.6 * cell_points, 1))
+    title_size = 9 if fontsize >= 9 else 7
 
     # view 2: the input values whose stamps reach the cell, and the kernel entries they use
     in_roles = np.full((i, i), "input", dtype=object)
@@ -434,10 +512,10 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     padded = pad_or_crop(stretch(y, s), edge, edge + output_padding, edge, edge + output_padding)
     taps = np.zeros(roles.shape, bool)
     taps[row: row + d * (k - 1) + 1: d, col: col + d * (k - 1) + 1: d] = True
-    _cell_texts(fig, cells, padded, taps & (roles == "input"), (0, 0), fontsize)
-    _title(fig, cells, f"view 3: input, stretched\nand padded ({n}×{n})", (0, 0), n, fontsize)
-    _cell_texts(fig, cells, w[::-1, ::-1], np.ones((k, k), bool), (x_kernel, 0), fontsize)
-    _title(fig, cells, "kernel\nrotated 180°", (x_kernel, 0), k, fontsize)
+    texts = _cell_numbers(padded, taps & (roles == "input"), (0, 0), fontsize)
+    texts.append(_title(f"view 3: input, stretched\nand padded ({n}×{n})", (0, 0), n, title_size))
+    texts += _cell_numbers(w[::-1, ::-1], np.ones((k, k), bool), (x_kernel, 0), fontsize)
+    texts.append(_title("kernel\nrotated 180°", (x_kernel, 0), k, title_size))
     span = d * (k - 1) + 1
     boxes = [Rectangle((col + c + 0.1, row + r + 0.1), 0.8, 0.8)
              for r in range(0, span, d) for c in range(0, span, d)]
@@ -450,19 +528,20 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     # the output: every value if it is small, else only the selected cell's
     show = np.full((o, o), o <= 5)
     show[row, col] = True
-    _cell_texts(fig, cells, out, show, (x_out, 0), fontsize)
-    _title(fig, cells, f"output ({o}×{o})", (x_out, 0), o, fontsize)
+    texts += _cell_numbers(out, show, (x_out, 0), fontsize)
+    texts.append(_title(f"output ({o}×{o})", (x_out, 0), o, title_size))
 
     # view 2's numbers
-    _cell_texts(fig, cells, y, used_in, (x_scatter, 0), fontsize)
-    _title(fig, cells, "scatter view:\ninput", (x_scatter, 0), i, fontsize)
-    _cell_texts(fig, cells, w, used_k, (x_scatter, i + 2), fontsize)
-    _title(fig, cells, "kernel", (x_scatter, i + 2), k, fontsize)
+    texts += _cell_numbers(y, used_in, (x_scatter, 0), fontsize)
+    texts.append(_title("scatter view:\ninput", (x_scatter, 0), i, title_size))
+    texts += _cell_numbers(w, used_k, (x_scatter, i + 2), fontsize)
+    texts.append(_title("kernel", (x_scatter, i + 2), k, title_size))
+    _add_texts(fig, cells, texts)
 
     # the formula with live numbers, in two columns
     left, right = _formula_texts(i, k, s, p, d, output_padding, o, row, col, y, w, terms, value)
-    fig.text(0.01, 0.22, left, va="top", ha="left", family="monospace", fontsize=9)
-    fig.text(0.52, 0.22, right, va="top", ha="left", family="monospace", fontsize=9)
+    _add_texts(fig, fig.transFigure,
+               _monospace_texts(fig, left, 0.01, 0.24) + _monospace_texts(fig, right, 0.52, 0.24))
 
     fig.views = views
     fig.cell = (row, col)
