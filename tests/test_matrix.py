@@ -4,6 +4,7 @@ The render function is swept over every combination of its slider values; what i
 highlights is compared with windows and reach computed here, independently of utils.
 """
 
+import gc
 import itertools
 
 import numpy as np
@@ -16,6 +17,22 @@ from utils.draw import tint
 RANGES = {name: range(lo, hi + 1) for name, (lo, hi) in matrix.RANGES.items()}
 SETTINGS = list(itertools.product(*RANGES.values()))  # (i, k, s, p, d)
 HIGHLIGHT = np.array(tint("highlight"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def freeze_long_lived_objects():
+    """Keep the garbage collector off pytest's own long-lived objects during this module.
+
+    Every render makes thousands of short-lived matplotlib objects, so the collector runs
+    often, and each full collection also walks everything pytest and its plugins hold:
+    that was half the CPU time of the render sweep. gc.freeze() sets the objects alive
+    now aside until the module ends; the renders' garbage is collected as usual, and
+    nothing the tests check changes.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 def is_valid(i, k, s, p, d):
@@ -136,10 +153,10 @@ def test_explorer_index_slider_follows_the_size_of_c():
     assert image.layout.display != "none"  # still a valid figure, not an error message
 
 
-@pytest.mark.parametrize("name", sorted(matrix.FIGURES))
-def test_static_figures(name):
-    fig = matrix.FIGURES[name]()
-    assert isinstance(fig, Figure) and name.startswith("02_") and name.endswith(".png")
+def test_figure_names():
+    # tests/test_figures.py makes and writes every figure; here only the names are checked
+    assert matrix.FIGURES and all(name.startswith("02_") and name.endswith(".png")
+                                  for name in matrix.FIGURES)
 
 
 # --- exercise checkers -------------------------------------------------------------------

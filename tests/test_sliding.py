@@ -1,5 +1,6 @@
 """Notebook 01's module: the explorer's render on every slider setting, figures, checkers."""
 
+import gc
 import itertools
 
 import numpy as np
@@ -10,6 +11,22 @@ import utils
 from utils import sliding
 
 SLIDER_VALUES = {name: range(low, high + 1) for name, (_, _, low, high) in sliding.SLIDERS.items()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def freeze_long_lived_objects():
+    """Keep the garbage collector off pytest's own long-lived objects during this module.
+
+    Every render makes thousands of short-lived matplotlib objects, so the collector runs
+    often, and each full collection also walks everything pytest and its plugins hold:
+    that was half the CPU time of the render sweep. gc.freeze() sets the objects alive
+    now aside until the module ends; the renders' garbage is collected as usual, and
+    nothing the tests check changes.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 def count_windows(n, k, s, d):
@@ -33,8 +50,7 @@ def test_sliders_cover_the_issue_ranges():
 def test_render_every_slider_combination(i, k):
     for s, p, d in itertools.product(*(SLIDER_VALUES[n] for n in "spd")):
         o = count_windows(i + 2 * p, k, s, d)
-        last_step = o * o - 1 if o else 0
-        for step in (0, last_step):
+        for step in sorted({0, max(o * o - 1, 0)}):  # first and last step (one when o <= 1)
             result = sliding.render_sliding_window(i=i, k=k, s=s, p=p, d=d, step=step)
             where = f"i={i}, k={k}, s={s}, p={p}, d={d}, step={step}"
             if o >= 1:
@@ -81,10 +97,10 @@ def test_explorer_builds_and_adjusts_the_step_slider():
     assert message.value.startswith("<b>Not possible:</b>")
 
 
-@pytest.mark.parametrize("name", sorted(sliding.FIGURES))
-def test_figures(name):
-    assert name.startswith("01_") and name.endswith(".png")
-    assert isinstance(sliding.FIGURES[name](), Figure)
+def test_figure_names():
+    # tests/test_figures.py makes and writes every figure; here only the names are checked
+    assert sliding.FIGURES and all(name.startswith("01_") and name.endswith(".png")
+                                   for name in sliding.FIGURES)
 
 
 # ---------------------------------------------------------------------------

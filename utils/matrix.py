@@ -5,6 +5,7 @@ The explorer's pure render function is `render_conv_matrix(i, k, s, p, d, mode, 
 """
 
 import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 from . import conv, widgets
@@ -61,26 +62,56 @@ def window_taps(i, k, s, p, d, row):
     return [(r * s + a * d, c * s + b * d) for a in range(k) for b in range(k)]
 
 
+def _grid_lines(origin, rows, cols, cell=1.0, every=(1, 1)):
+    """Segments of the lines of a rows x cols grid: one every every[0] rows, every[1] columns."""
+    x0, y0 = origin
+    x1, y1 = x0 + cols * cell, y0 + rows * cell
+    return ([((x0, y0 + cell * r), (x1, y0 + cell * r)) for r in range(0, rows + 1, every[0])]
+            + [((x0 + cell * c, y0), (x0 + cell * c, y1)) for c in range(0, cols + 1, every[1])])
+
+
+def _add_lines(ax, groups):
+    """Draw [(segments, colour, linewidth), ...] as ONE LineCollection (later groups on top).
+
+    Each hlines/vlines call is an artist of its own, and artists are what make a render
+    slow; one collection with a colour and a width per segment draws the same picture.
+    """
+    segments, colors, widths = [], [], []
+    for group_segments, color, width in groups:
+        segments += group_segments
+        colors += [color] * len(group_segments)
+        widths += [width] * len(group_segments)
+    ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, zorder=2),
+                      autolim=False)
+
+
 def _heatmap(ax, colors, block, origin=(0.0, 0.0), cell=1.0, cell_lines=None):
-    """Draw a matrix of cell colours as one image, with lines between its (o x i) blocks.
+    """Draw a matrix of cell colours as one image; return its lines for _add_lines.
 
     colors: (o*o, i*i, 3), e.g. _tap_lut(k)[tap_matrix(...)]; block = (o, i); origin is the
     top-left corner and cell the side of one cell, in data units (y grows downwards).
+    The lines: thin ones between cells (while cells are big enough to see them) and dark
+    ones between the (o x i) blocks, every o rows (one output row) and every i columns
+    (one input row). Returns the image and the line groups.
     """
     rows, cols = colors.shape[:2]
     x0, y0 = origin
-    x1, y1 = x0 + cols * cell, y0 + rows * cell
-    ax.imshow(colors, extent=(x0, x1, y1, y0), interpolation="nearest", zorder=1)
+    image = ax.imshow(colors, extent=(x0, x0 + cols * cell, y0 + rows * cell, y0),
+                      interpolation="nearest", zorder=1)
     if cell_lines is None:
         cell_lines = rows * cols <= 900
-    if cell_lines:  # thin lines between cells while cells are big enough to see them
-        ax.hlines(y0 + cell * np.arange(rows + 1), x0, x1, colors="0.75", linewidth=0.4, zorder=2)
-        ax.vlines(x0 + cell * np.arange(cols + 1), y0, y1, colors="0.75", linewidth=0.4, zorder=2)
-    o, i = block
-    # block boundaries: every o rows (one output row) and every i columns (one input row)
-    ax.hlines(y0 + cell * np.arange(0, rows + 1, o), x0, x1, colors="0.2", linewidth=1.0, zorder=3)
-    ax.vlines(x0 + cell * np.arange(0, cols + 1, i), y0, y1, colors="0.2", linewidth=1.0, zorder=3)
+    groups = [(_grid_lines(origin, rows, cols, cell), "0.75", 0.4)] if cell_lines else []
+    groups.append((_grid_lines(origin, rows, cols, cell, every=block), "0.2", 1.0))
     setup_axes(ax)
+    return image, groups
+
+
+def _frames(ax, boxes, color=COLORS["highlight"], linewidth=3, zorder=4):
+    """Unfilled rectangles [(x, y, width, height), ...] as one collection (like draw.outline)."""
+    corners = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in boxes]
+    ax.add_collection(PolyCollection(corners, closed=True, facecolors="none", edgecolors=color,
+                                     linewidths=linewidth, joinstyle="miter", zorder=zorder),
+                      autolim=False)
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +272,8 @@ def fig_conv_matrix_structure():
     for name, (i, k_, s, p, d, text) in zip("abcd", STRUCTURE_CASES):
         T = tap_matrix(i, k_, s, p, d)
         o = conv.conv_output_size(i, k_, s, p, d)
-        _heatmap(axes[name], _tap_lut(k_)[T], (o, i), cell_lines=True)
+        _add_lines(axes[name], _heatmap(axes[name], _tap_lut(k_)[T], (o, i),
+                                        cell_lines=True)[1])
         axes[name].set_title(f"i={i}, k={k_}, s={s}, p={p}, d={d}: C is "
                              f"{T.shape[0]}×{T.shape[1]}\n{text}", fontsize=9)
     fig.suptitle("C: rows = outputs, columns = input pixels; black lines cut C into blocks "
@@ -345,28 +377,39 @@ def render_conv_matrix(i=5, k=3, s=1, p=1, d=1, mode="row", index=0):
     fig = Figure(figsize=(9.6, 4.8))
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.90))
     x0 = (c_w - cols * u) / 2
-    _heatmap(ax, heat, (o, i), origin=(x0, top), cell=u)
-    ax.images[-1].set_label("C")
+    image, lines = _heatmap(ax, heat, (o, i), origin=(x0, top), cell=u)
+    image.set_label("C")
     if mode == "row":
-        ax.add_patch(_frame((x0, top + shown * u), cols * u, u))
+        frames = [(x0, top + shown * u, cols * u, u)]
     else:
-        ax.add_patch(_frame((x0 + shown * u, top), u, rows * u))
+        frames = [(x0 + shown * u, top, u, rows * u)]
+    _frames(ax, frames, linewidth=2, zorder=5)
     ax.text(c_w / 2, top - 0.3, title_c, ha="center", va="bottom", fontsize=9)
 
     xr = c_w + 3.0
     right = max(right, 0.6 * c_w)  # the right-hand slot is wide enough for its titles
     x_in, x_out = xr + (right - n) / 2, xr + (right - o) / 2
     y_out = top + n + gap
-    draw_grid(ax, in_colors, in_text, origin=(x_in, top), fontsize=7)
-    ax.images[-1].set_label("input")
-    draw_grid(ax, out_colors, out_text, origin=(x_out, y_out), fontsize=7)
-    ax.images[-1].set_label("output")
+    # the input and the output: one labelled image each (tests read their colours), their
+    # lines in the same collection as C's, texts only where a weight is named
+    for colors, text, origin, label in ((in_colors, in_text, (x_in, top), "input"),
+                                        (out_colors, out_text, (x_out, y_out), "output")):
+        h, w = colors.shape[:2]
+        ax.imshow(colors, extent=(origin[0], origin[0] + w, origin[1] + h, origin[1]),
+                  interpolation="nearest", zorder=1, label=label)
+        lines.append((_grid_lines(origin, h, w), "0.25", 1.0))
+        if text is not None:
+            for (a, b), name in np.ndenumerate(text):
+                if name:
+                    ax.text(origin[0] + b + 0.5, origin[1] + a + 0.5, name, ha="center",
+                            va="center", fontsize=7, zorder=3)
+    _add_lines(ax, lines)
     if mode == "row":
         span = d * (k - 1) + 1
-        outline(ax, r * s, c * s, span, span, origin=(x_in, top))
-        outline(ax, r, c, origin=(x_out, y_out))
+        boxes = [(x_in + c * s, top + r * s, span, span), (x_out + c, y_out + r, 1, 1)]
     else:
-        outline(ax, p + r, p + c, origin=(x_in, top))
+        boxes = [(x_in + p + c, top + p + r, 1, 1)]
+    _frames(ax, boxes)
     ax.text(x_in + n / 2, top - 0.3, title_in, ha="center", va="bottom", fontsize=9)
     ax.text(x_out + o / 2, y_out - 0.3, title_out, ha="center", va="bottom", fontsize=9)
     ax.set_xlim(-0.5, xr + right + 0.5)
@@ -376,13 +419,6 @@ def render_conv_matrix(i=5, k=3, s=1, p=1, d=1, mode="row", index=0):
     fig.text(0.5, 0.945, "rows of C = outputs, columns of C = input pixels, green = the weights "
              "(lighter to darker: w00 … last tap)", ha="center", va="top", fontsize=9)
     return fig
-
-
-def _frame(xy, width, height):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle(xy, width, height, fill=False, edgecolor=COLORS["highlight"], linewidth=2,
-                     zorder=5)
 
 
 def conv_matrix_explorer(i=5, k=3, s=1, p=1, d=1, mode="row", index=7):
@@ -431,7 +467,8 @@ def check_shape_of_c(answer):
     i, k, s, p = 6, 3, 2, 1
     o = conv.conv_output_size(i, k, s, p)
     hint = ("C has one row per output pixel and one column per input pixel. Compute "
-            "o = floor((i + 2p - k)/s) + 1 first; the output has o·o pixels, the input i·i.")
+            "o = floor((i + 2p - d(k-1) - 1)/s) + 1 first (here d = 1); the output has o·o "
+            "pixels, the input i·i.")
     if answer is None:
         return feedback(None, False, hint)
     correct = np.shape(answer) == (2,) and tuple(np.asarray(answer).tolist()) == (o * o, i * i)

@@ -11,6 +11,7 @@ Symbols: i input size, k kernel size, s stride, p padding, d dilation, o output 
 """
 
 import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 from . import draw, widgets
@@ -99,6 +100,55 @@ def _as_text(values, keep):
     return text
 
 
+def _draw_grids(ax, grids, fontsize=9):
+    """Draw several grids on one Axes as one image, one set of lines and the texts.
+
+    grids: [(colors (h, w, 3), values (h, w) or None, (x0, y0)), ...], each drawn exactly
+    as draw.draw_grid(ax, colors, values, origin=(x0, y0)) would (whole-number origins),
+    but with 2 artists for all the grids instead of 3 per grid: the explorer redraws on
+    every slider move, and each artist costs time. The caller sets the axis limits.
+    """
+    left = min(x0 for _, _, (x0, _) in grids)
+    top = min(y0 for _, _, (_, y0) in grids)
+    right = max(x0 + colors.shape[1] for colors, _, (x0, _) in grids)
+    bottom = max(y0 + colors.shape[0] for colors, _, (_, y0) in grids)
+    canvas = np.zeros((bottom - top, right - left, 4))  # transparent between the grids
+    segments = []
+    for colors, values, (x0, y0) in grids:
+        h, w = colors.shape[:2]
+        canvas[y0 - top: y0 - top + h, x0 - left: x0 - left + w] = np.dstack(
+            [colors, np.ones((h, w))])
+        segments += [((x0, y), (x0 + w, y)) for y in range(y0, y0 + h + 1)]
+        segments += [((x, y0), (x, y0 + h)) for x in range(x0, x0 + w + 1)]
+        if values is None:
+            continue
+        for (r, c), v in np.ndenumerate(np.asarray(values, dtype=object)):
+            text = v if isinstance(v, str) else draw.format_value(v)
+            if text:
+                ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center",
+                        fontsize=fontsize, zorder=3)
+    ax.imshow(canvas, extent=(left, right, bottom, top), interpolation="nearest", zorder=1)
+    ax.add_collection(LineCollection(segments, colors="0.25", linewidths=1.0, zorder=2),
+                      autolim=False)
+    draw.setup_axes(ax)
+
+
+def _outlines(ax, boxes, linewidth=3):
+    """Thick highlight-coloured frames around cell blocks: boxes = [(x, y, width, height)].
+
+    One collection for all of them; looks like draw.outline called once per box.
+    """
+    corners = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in boxes]
+    ax.add_collection(PolyCollection(corners, closed=True, facecolors="none",
+                                     edgecolors=draw.COLORS["highlight"], linewidths=linewidth,
+                                     joinstyle="miter", zorder=4), autolim=False)
+
+
+def _window_value(padded, w, r, c, s, d):
+    """output[r, c]: the sum of the kernel taps times the padded-input cells they read."""
+    return float(np.sum(padded[np.ix_(*_window_cells(r, c, w.shape[0], s, d))] * w))
+
+
 def draw_sliding_window(ax, x, w, s, p, d, step, origin=(0, 0), show_kernel=True, numbers="all",
                         fontsize=9, titles=("input (padded)", "kernel", "output"),
                         title_fontsize=10):
@@ -118,23 +168,23 @@ def draw_sliding_window(ax, x, w, s, p, d, step, origin=(0, 0), show_kernel=True
     r, c = divmod(step, o)
     x0, y0 = origin
     n = i + 2 * p
+    padded = np.pad(x, p)
+    grids, boxes = [], []
 
     colors = draw.fill((n, n), "padding")
     colors[p: p + i, p: p + i] = draw.tint("input")
     taps = np.zeros((n, n), dtype=bool)
     taps[np.ix_(*_window_cells(r, c, k, s, d))] = True
     colors[taps] = draw.tint("kernel")
-    padded = np.pad(x, p)
     text = {"all": _as_text(padded, np.ones_like(taps)), "window": _as_text(padded, taps)}
-    draw.draw_grid(ax, colors, text.get(numbers), None, (x0, y0), fontsize)
+    grids.append((colors, text.get(numbers), (x0, y0)))
     _title(ax, titles[0], x0 + n / 2, y0, title_fontsize)
     span = d * (k - 1) + 1
-    draw.outline(ax, r * s, c * s, span, span, origin=(x0, y0))
+    boxes.append((x0 + c * s, y0 + r * s, span, span))
     x0 += n + GAP
 
     if show_kernel:
-        draw.draw_grid(ax, draw.fill((k, k), "kernel"), w if numbers else None, None,
-                       (x0, y0), fontsize)
+        grids.append((draw.fill((k, k), "kernel"), w if numbers else None, (x0, y0)))
         _title(ax, titles[1], x0 + k / 2, y0, title_fontsize)
         x0 += k + GAP
 
@@ -143,13 +193,16 @@ def draw_sliding_window(ax, x, w, s, p, d, step, origin=(0, 0), show_kernel=True
     flat[:step] = draw.tint("output")
     flat[step] = draw.tint("highlight")
     out_text = None
-    if numbers:
-        cells = np.arange(o * o).reshape(o, o)
-        shown = cells <= step if numbers == "all" else cells == step
-        out_text = _as_text(conv2d_loops(x, w, s, p, d), shown)
-    draw.draw_grid(ax, out_colors, out_text, None, (x0, y0), fontsize)
+    if numbers == "all":
+        out_text = _as_text(conv2d_loops(x, w, s, p, d), np.arange(o * o).reshape(o, o) <= step)
+    elif numbers:  # only the current cell: compute just that one value
+        out_text = np.full((o, o), "", dtype=object)
+        out_text[r, c] = draw.format_value(_window_value(padded, w, r, c, s, d))
+    grids.append((out_colors, out_text, (x0, y0)))
     _title(ax, titles[2], x0 + o / 2, y0, title_fontsize)
-    draw.outline(ax, r, c, origin=(x0, y0))
+    boxes.append((x0 + c, y0 + r, 1, 1))
+    _draw_grids(ax, grids, fontsize)
+    _outlines(ax, boxes)
     return x0 + o
 
 
@@ -191,7 +244,7 @@ def render_sliding_window(i, k, s, p, d, step):
     ax.set_xlim(-0.5, right + 0.5)
     ax.set_ylim(max(n, k, o) + 0.3, -1.5)
 
-    value = conv2d_loops(x, w, s, p, d)[r, c]
+    value = _window_value(np.pad(x, p), w, r, c, s, d)
     fig.text(0.5, 0.985, output_size_text(i, k, s, p, d), ha="center", va="top", fontsize=11)
     fig.text(0.5, 0.925, f"step {step + 1} of {o * o}: output[{r}, {c}] = "
              f"sum(window × kernel) = {draw.format_value(value)}",
