@@ -4,7 +4,6 @@ The render function is swept over every combination of its slider values; what i
 highlights is compared with windows and reach computed here, independently of utils.
 """
 
-import gc
 import itertools
 
 import numpy as np
@@ -19,20 +18,7 @@ SETTINGS = list(itertools.product(*RANGES.values()))  # (i, k, s, p, d)
 HIGHLIGHT = np.array(tint("highlight"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def freeze_long_lived_objects():
-    """Keep the garbage collector off pytest's own long-lived objects during this module.
-
-    Every render makes thousands of short-lived matplotlib objects, so the collector runs
-    often, and each full collection also walks everything pytest and its plugins hold:
-    that was half the CPU time of the render sweep. gc.freeze() sets the objects alive
-    now aside until the module ends; the renders' garbage is collected as usual, and
-    nothing the tests check changes.
-    """
-    gc.collect()
-    gc.freeze()
-    yield
-    gc.unfreeze()
+pytestmark = pytest.mark.usefixtures("freeze_long_lived_objects")
 
 
 def is_valid(i, k, s, p, d):

@@ -1,6 +1,5 @@
 """Notebook 01's module: the explorer's render on every slider setting, figures, checkers."""
 
-import gc
 import itertools
 
 import numpy as np
@@ -13,20 +12,7 @@ from utils import sliding
 SLIDER_VALUES = {name: range(low, high + 1) for name, (_, _, low, high) in sliding.SLIDERS.items()}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def freeze_long_lived_objects():
-    """Keep the garbage collector off pytest's own long-lived objects during this module.
-
-    Every render makes thousands of short-lived matplotlib objects, so the collector runs
-    often, and each full collection also walks everything pytest and its plugins hold:
-    that was half the CPU time of the render sweep. gc.freeze() sets the objects alive
-    now aside until the module ends; the renders' garbage is collected as usual, and
-    nothing the tests check changes.
-    """
-    gc.collect()
-    gc.freeze()
-    yield
-    gc.unfreeze()
+pytestmark = pytest.mark.usefixtures("freeze_long_lived_objects")
 
 
 def count_windows(n, k, s, d):
