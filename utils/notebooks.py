@@ -10,7 +10,7 @@ Generated parts (never edit them by hand):
   this package from the repository and enables Colab's widget manager;
 - at the end of every notebook: the navigation line again;
 - in 00_start_here: the reading-order list; in README.md: the notebook table, the badges and the
-  animation gallery table.
+  animation gallery table, the clone command.
 The repository URL is read from one place: [project.urls] Repository in pyproject.toml.
 """
 
@@ -158,7 +158,10 @@ def readme_text(paths):
     badges = f"{binder_badge()} {colab_badge(INDEX)}"
     from .gallery import readme_table
 
-    for marker, body in (("notebooks", table), ("badges", badges), ("gallery", readme_table())):
+    name = repository_url().rsplit("/", 1)[1]
+    clone = f"```bash\ngit clone {repository_url()}.git && cd {name}\n```"
+    for marker, body in (("notebooks", table), ("badges", badges), ("gallery", readme_table()),
+                         ("clone", clone)):
         text = re.sub(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)",
                       lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.DOTALL)
     return text

@@ -41,8 +41,9 @@ def fig_big_picture():
     w = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]], dtype=float)
     y = conv.conv2d_loops(x, w)
     back = conv.conv_transpose2d_matrix(y, w)
-    fig, ax = new_figure(9.0, 2.8)
+    fig, ax = new_figure(10.0, 2.9)
     draw_grid(ax, fill(x.shape, "input"), x, title="input 4×4", origin=(0, 0))
+    draw_grid(ax, fill(w.shape, "kernel"), w, title="kernel 3×3", origin=(-4.2, 0.5), fontsize=8)
     draw_grid(ax, fill(y.shape, "output"), y, title="output 2×2", origin=(7, 1))
     draw_grid(ax, fill(back.shape, "output"), back, title="transposed output 4×4",
               origin=(13, 0), fontsize=8)
