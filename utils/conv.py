@@ -239,9 +239,15 @@ def pad_or_crop(x, top, bottom, left, right):
     if H < 1 or W < 1:
         raise ValueError(f"top={top}, bottom={bottom}, left={left}, right={right} would leave a "
                          f"({H}, {W}) array from x of shape {x.shape}; keep at least one row and column")
-    x = np.pad(x, ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
-    H, W = x.shape
-    return x[max(-top, 0): H - max(-bottom, 0), max(-left, 0): W - max(-right, 0)]
+    return _pad_or_crop_last_two(x, top, bottom, left, right)
+
+
+def _pad_or_crop_last_two(x, top, bottom, left, right):
+    """pad_or_crop on the last two axes of an array of any rank (no checks)."""
+    widths = [(0, 0)] * (x.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
+    x = np.pad(x, widths)
+    H, W = x.shape[-2:]
+    return x[..., max(-top, 0): H - max(-bottom, 0), max(-left, 0): W - max(-right, 0)]
 
 
 def conv_transpose2d_as_conv(y, w, stride=1, padding=0, output_padding=0, dilation=1):
@@ -457,10 +463,7 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
         rotated = rotated.reshape(C_out, C_in // G, kh, kw)[:, :, ::-1, ::-1]
         top, left = d[0] * (kh - 1) - p[0], d[1] * (kw - 1) - p[1]
         bottom, right = top + op[0], left + op[1]
-        padded = np.pad(x, ((0, 0), (0, 0), (max(top, 0), max(bottom, 0)),
-                            (max(left, 0), max(right, 0))))
-        padded = padded[:, :, max(-top, 0): padded.shape[2] - max(-bottom, 0),
-                        max(-left, 0): padded.shape[3] - max(-right, 0)]
+        padded = _pad_or_crop_last_two(x, top, bottom, left, right)
         return conv2d(padded, rotated, bias, 1, 0, d, G)
 
     K, L = C_out_per_group * kh * kw, H * W  # K: rows of a group's stamps (c, a, b)
