@@ -1,6 +1,7 @@
 """The repository around the code: README, CI, requirements, notebooks' hygiene and generated parts."""
 
 import ast
+import inspect
 import json
 import re
 import sys
@@ -8,8 +9,16 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from utils import notebooks
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the TOML reader pytest itself uses there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -27,13 +36,26 @@ def test_ci_runs_the_readme_test_command_exactly():
     assert readme_test_command() in [line.strip() for line in ci]
 
 
-def test_requirements_install_the_package_itself():
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _requirement_lines():
+    """requirements.txt without comments and blank lines."""
     lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert "-e ." in [line.strip() for line in lines]
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+def test_requirements_install_the_package_with_its_test_extra_and_nothing_else():
+    # every version is declared once, in pyproject.toml; requirements.txt (Binder's too) derives from it
+    assert _requirement_lines() == ["-e .[test]"]
 
 
 def test_runtime_txt_names_a_python_for_binder():
-    assert re.fullmatch(r"python-3\.\d+", (ROOT / "runtime.txt").read_text().strip())
+    version = re.fullmatch(r"python-(3\.\d+)", (ROOT / "runtime.txt").read_text().strip())
+    assert version, "runtime.txt must read like python-3.11"
+    assert version.group(1) in SpecifierSet(_pyproject()["project"]["requires-python"]), \
+        "Binder's Python is below the project's requires-python"
 
 
 def test_license_covers_code_and_figures():
@@ -65,23 +87,21 @@ def _all_imports():
             if cell["cell_type"] == "code":
                 names |= _imports("".join(cell["source"]))
     local = {"utils", "tests", "conftest"} | {p.stem for p in ROOT.glob("tests/**/*.py")}
-    optional = {"torch", "google"}  # the test oracle; Colab's own module, used only on Colab
+    # the test oracle; Colab's own module, used only on Colab; TOML readers: the standard library's
+    # from Python 3.11, else the tomli that pytest depends on
+    optional = {"torch", "google", "tomllib", "tomli"}
     return sorted(names - set(sys.stdlib_module_names) - local - optional)
 
 
 def _declared_closure():
-    """Normalised names of the distributions in requirements.txt and everything they depend on."""
-    def norm(name):
-        return re.sub(r"[-_.]+", "-", name).lower()
-
-    todo = []
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if line and not line.startswith("-"):
-            todo.append(norm(re.split(r"[<>=!~\[; ]", line)[0]))
+    """Normalised names of the distributions pyproject.toml declares (dependencies and the test
+    extra, what requirements.txt installs) and of everything they depend on."""
+    project = _pyproject()["project"]
+    todo = [Requirement(r).name for r in project["dependencies"]]
+    todo += [Requirement(r).name for r in project["optional-dependencies"]["test"]]
     seen = set()
     while todo:
-        name = todo.pop()
+        name = canonicalize_name(todo.pop())
         if name in seen:
             continue
         seen.add(name)
@@ -89,21 +109,35 @@ def _declared_closure():
             requires = metadata.requires(name) or []
         except metadata.PackageNotFoundError:
             continue
-        for requirement in requires:
-            if "extra ==" not in requirement:
-                todo.append(norm(re.split(r"[<>=!~\[; (]", requirement)[0]))
-    return seen, norm
+        todo += [Requirement(r).name for r in requires if "extra ==" not in r]
+    return seen
 
 
-def test_every_third_party_import_is_declared_in_requirements():
-    declared, norm = _declared_closure()
-    providers = metadata.packages_distributions()
+def _module_providers():
+    """{top-level module name: {distribution names}} over the installed distributions.
+
+    Like metadata.packages_distributions(), which on Python 3.10 reads only top_level.txt
+    (absent from many wheels, hypothesis's among them); this also reads every file list.
+    """
+    providers = {}
+    for dist in metadata.distributions():
+        tops = (dist.read_text("top_level.txt") or "").split()
+        for file in dist.files or []:
+            tops.append(file.parts[0] if len(file.parts) > 1 else inspect.getmodulename(file.name))
+        for top in tops:
+            if top and "." not in top:  # a package or module, not foo.dist-info or a .pth file
+                providers.setdefault(top, set()).add(canonicalize_name(dist.metadata["Name"]))
+    return providers
+
+
+def test_every_third_party_import_is_declared_in_pyproject():
+    declared, providers = _declared_closure(), _module_providers()
     missing = []
     for module in _all_imports():
-        dists = {norm(d) for d in providers.get(module, [])}
+        dists = providers.get(module, set())
         if not dists & declared:
             missing.append(f"{module} (from {sorted(dists) or 'an unknown distribution'})")
-    assert not missing, f"imported but not declared in requirements.txt: {missing}"
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 
 # --- notebooks ----------------------------------------------------------------------------------
