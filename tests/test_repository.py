@@ -161,7 +161,7 @@ def test_notebook_links_and_images_exist(path):
         if cell["cell_type"] != "markdown":
             continue
         for target in re.findall(r"\]\(([^)\s]+)\)", "".join(cell["source"])):
-            if not target.startswith(("http://", "https://", "#", "mailto:")):
+            if not target.startswith(("http://", "https://", "#", "mailto:", "data:")):
                 file_part = target.split("#")[0]
                 assert (path.parent / file_part).exists(), f"{path.name} links to missing {target}"
 

@@ -9,17 +9,28 @@ Generated parts (never edit them by hand):
   (previous | contents | next), then the setup cell, which on Colab only installs
   this package from the repository and enables Colab's widget manager;
 - at the end of every notebook: the navigation line again;
+- every figure: a Markdown image of a file in figures/, written `![alt text](../figures/NAME)`,
+  becomes a figure cell of its own that holds the image inline as a `data:` URI, so it shows
+  wherever the notebook is opened (Colab, GitHub, VS Code, JupyterLab started from any folder,
+  offline); stamping again refreshes it from figures/NAME, keeping its alt text;
+- every notebook's kernelspec, set to what JupyterLab writes, so opening one does not mark it modified;
 - in 00_start_here: the reading-order list; in README.md: the notebook table, the badges and the
   animation gallery table, the clone command.
 The repository URL is read from one place: [project.urls] Repository in pyproject.toml.
 """
 
+import base64
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+FIGURES = ROOT / "figures"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+_ALT = r"!\[((?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*)\]"  # alt text may hold [[nested]] brackets
+FIGURE_LINK = re.compile(_ALT + r"\(\.\./figures/([^)\s]+)\)")  # ![alt](../figures/NAME)
+EMBEDDED_ALT = re.compile(r"^!\[((?:\\.|[^\\\[\]])*)\]\(data:")  # in a figure cell, brackets are escaped
 README = ROOT / "README.md"
 INDEX = "00_start_here.ipynb"
 BRANCH = "main"
@@ -125,13 +136,47 @@ def _tagged(cell, tag):
     return tag in cell.get("metadata", {}).get("tags", [])
 
 
+def figure_cell(name, alt):
+    """A Markdown cell showing figures/NAME inline, as a data: URI (Colab renders no relative paths)."""
+    kind = {".png": "png", ".gif": "gif"}[Path(name).suffix]
+    data = base64.b64encode((FIGURES / name).read_bytes()).decode("ascii")
+    alt = re.sub(r"([\[\]])", r"\\\1", " ".join(alt.split()))  # [[1, 2]] in alt text breaks some renderers
+    cell = _cell("markdown", f"![{alt}](data:image/{kind};base64,{data})", "figure")
+    cell["id"] = "figure-" + re.sub(r"[^A-Za-z0-9]+", "-", Path(name).with_suffix("").as_posix())
+    cell["metadata"]["figure"] = name
+    return cell
+
+
+def embed_figures(cells):
+    """Cells with every `![alt](../figures/NAME)` moved into a figure cell, and figure cells refreshed."""
+    result = []
+    for cell in cells:
+        source = "".join(cell["source"])
+        if _tagged(cell, "figure"):
+            alt = re.sub(r"\\(.)", r"\1", EMBEDDED_ALT.match(source).group(1))
+            result.append(figure_cell(cell["metadata"]["figure"], alt))
+            continue
+        pieces = FIGURE_LINK.split(source) if cell["cell_type"] == "markdown" else [source]
+        if len(pieces) == 1:
+            result.append(cell)
+            continue
+        # pieces: text, alt, name, text, alt, name, ..., text
+        for n, text in enumerate(pieces[0::3]):
+            if text.strip():
+                part = dict(cell, source=text.strip("\n"), id=cell["id"] if n == 0 else f"{cell['id']}-{n}")
+                result.append(part)
+            if 3 * n + 2 < len(pieces):
+                result.append(figure_cell(pieces[3 * n + 2], pieces[3 * n + 1]))
+    return result
+
+
 def stamped_notebook(paths, index):
     """The notebook at paths[index] with its generated cells rewritten."""
     nb = _load(paths[index])
     old = nb["cells"]
     previous = {tag: next((c for c in old if _tagged(c, tag)), None)
                 for tag in ("stamp-header", "stamp-setup", "stamp-footer")}
-    cells = [c for c in old if not any(_tagged(c, t) for t in previous)]
+    cells = embed_figures([c for c in old if not any(_tagged(c, t) for t in previous)])
     nav = navigation(paths, index)
     header = _cell("markdown", f"{colab_badge(paths[index].name)}\n\n{nav}", "stamp-header")
     setup = _cell("code", SETUP_SOURCE.format(url=repository_url()), "stamp-setup")
@@ -144,6 +189,7 @@ def stamped_notebook(paths, index):
         if _tagged(cell, "stamp-contents"):
             cell["source"] = "## Reading order\n\n" + contents(paths)
     nb["cells"] = cells
+    nb["metadata"]["kernelspec"] = dict(KERNELSPEC)
     return nb
 
 

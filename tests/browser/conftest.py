@@ -52,13 +52,18 @@ def _clear_outputs(path):
     path.write_text(json.dumps(nb), encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """(base_url, token, root folder): a JupyterLab server over a copy of the notebooks."""
+def require_browser():
+    """Skip, saying why, unless Chromium, Playwright and JupyterLab are all here."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     pytest.importorskip("jupyterlab", reason="jupyterlab is not installed")
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """(base_url, token, root folder): a JupyterLab server over a copy of the notebooks."""
+    require_browser()
 
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
@@ -96,7 +101,8 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(lab):
+def browser():
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
