@@ -225,10 +225,10 @@ def test_conv_matrix_columns_are_the_convolutions_of_unit_images(axes, seed):
     i, k, s, p, d = axes
     if not conv_fits(i, k, s, p, d):
         with pytest.raises(ValueError):
-            utils.conv_matrix(np.ones(k), i, s, p, d)
+            utils.conv_matrix(np.ones(k), i, stride=s, padding=p, dilation=d)
         return
     w = np.random.default_rng(seed).standard_normal(k)
-    C = utils.conv_matrix(w, i, s, p, d)
+    C = utils.conv_matrix(w, i, stride=s, padding=p, dilation=d)
     for j in range(i[0] * i[1]):
         unit = np.zeros(i[0] * i[1])
         unit[j] = 1.0
@@ -273,7 +273,7 @@ def test_as_conv_steps_stretch_and_pad_or_crop(axes, seed):
     H, W = stretched.shape
     # nothing would remain otherwise; the output size check rejects those configurations
     assume(H + top + bottom >= 1 and W + left + right >= 1)
-    padded = utils.pad_or_crop(stretched, top, bottom, left, right)
+    padded = utils.pad_or_crop(stretched, top=top, bottom=bottom, left=left, right=right)
     assert padded.shape == (H + top + bottom, W + left + right)
     big = np.zeros((H + 2 * 20, W + 2 * 20))  # a margin wider than any pad
     big[20: 20 + H, 20: 20 + W] = stretched
@@ -292,7 +292,7 @@ def test_transposed_forms_on_the_gallery_cases():
         assert expected.shape == (o, o)
         for form in (utils.conv_transpose2d_matrix, utils.conv_transpose2d_scatter,
                      utils.conv_transpose2d_as_conv):
-            close(form(y, w, s, p, op, d), expected)
+            close(form(y, w, stride=s, padding=p, output_padding=op, dilation=d), expected)
 
 
 # ---------------------------------------------------------------------------
@@ -345,12 +345,12 @@ def test_im2col_and_col2im_match_their_definitions(axes, N, C, seed):
     x = rng.standard_normal((N, C, *i))
     if not conv_fits(i, k, s, p, d):
         with pytest.raises(ValueError, match="must be >= 1"):
-            utils.im2col(x, k, s, p, d)
+            utils.im2col(x, k, stride=s, padding=p, dilation=d)
         return
-    cols = utils.im2col(x, k, s, p, d)
+    cols = utils.im2col(x, k, stride=s, padding=p, dilation=d)
     close(cols, ref_im2col(x, k, s, p, d))
     other = rng.standard_normal(cols.shape)
-    close(utils.col2im(other, i, k, s, p, d), ref_col2im(other, i, k, s, p, d))
+    close(utils.col2im(other, i, k, stride=s, padding=p, dilation=d), ref_col2im(other, i, k, s, p, d))
 
 
 @given(conv_axes(max_extra=4), channel_config(), st.integers(0, 2**32 - 1))
@@ -362,7 +362,7 @@ def test_conv2d_is_im2col_then_a_matrix_product_per_group(axes, ch, seed):
     G, Cig, Cog = ch["groups"], ch["Cig"], ch["Cog"]
     x = rng.standard_normal((ch["N"], Cig * G, *i))
     w = rng.standard_normal((Cog * G, Cig, *k))
-    cols = utils.im2col(x, k, s, p, d)
+    cols = utils.im2col(x, k, stride=s, padding=p, dilation=d)
     Ho, Wo = (windows_fit(*axis) for axis in zip(i, k, s, p, d))
     rows_per_group = Cig * k[0] * k[1]
     pieces = [w[g * Cog: (g + 1) * Cog].reshape(Cog, -1)
@@ -380,4 +380,5 @@ def test_one_channel_teaching_forms_equal_the_batched_form_per_channel_pair(axes
     w = rng.standard_normal((2, 3, *k))
     out = utils.conv_transpose2d(x, w, None, s, p, op, 1, d)
     for o in range(3):
-        close(out[0, o], sum(utils.conv_transpose2d_scatter(x[0, j], w[j, o], s, p, op, d) for j in range(2)))
+        close(out[0, o], sum(utils.conv_transpose2d_scatter(x[0, j], w[j, o], stride=s, padding=p,
+                                                                  output_padding=op, dilation=d) for j in range(2)))

@@ -11,7 +11,9 @@ import utils
 
 EMPTY = inspect.Parameter.empty
 
-# name -> [(parameter, default)], as documented in issue 2 (EMPTY: no default)
+# name -> [(parameter, default)], as documented in issue 2 (EMPTY: no default). Issue 15:
+# the parameters after KEYWORD_ONLY[name] are keyword-only, so that none can be swapped
+# silently (im2col/col2im: torch's unfold/fold take dilation, padding, stride in that order).
 API = {
     "conv_output_size": [("i", EMPTY), ("k", EMPTY), ("stride", 1), ("padding", 0), ("dilation", 1)],
     "conv_transpose_output_size": [("i", EMPTY), ("k", EMPTY), ("stride", 1), ("padding", 0),
@@ -20,7 +22,7 @@ API = {
     "conv_matrix": [("w", EMPTY), ("input_shape", EMPTY), ("stride", 1), ("padding", 0), ("dilation", 1),
                     ("max_entries", 25_000_000)],
     "conv_transpose2d_matrix": [("y", EMPTY), ("w", EMPTY), ("stride", 1), ("padding", 0),
-                                ("output_padding", 0), ("dilation", 1)],
+                                ("output_padding", 0), ("dilation", 1), ("max_entries", 25_000_000)],
     "conv_transpose2d_scatter": [("y", EMPTY), ("w", EMPTY), ("stride", 1), ("padding", 0),
                                  ("output_padding", 0), ("dilation", 1)],
     "conv_transpose2d_as_conv": [("y", EMPTY), ("w", EMPTY), ("stride", 1), ("padding", 0),
@@ -46,6 +48,13 @@ EXTRAS = {
                                   ("padding", 0), ("output_padding", 0), ("groups", 1), ("dilation", 1)],
 }
 
+# how many parameters may be passed by position; the rest are keyword-only. conv2d,
+# conv_transpose2d and their gradients keep torch.nn.functional's positional order, the size
+# formulas the order of the symbols in their formula (i, k, s, p, d, output_padding).
+POSITIONAL = {"conv2d_loops": 2, "conv_matrix": 2, "conv_transpose2d_matrix": 2,
+              "conv_transpose2d_scatter": 2, "conv_transpose2d_as_conv": 2, "im2col": 2,
+              "col2im": 3, "pad_or_crop": 1}
+
 
 @pytest.mark.parametrize("name", sorted({**API, **EXTRAS}))
 def test_name_exists_with_the_documented_signature(name):
@@ -55,7 +64,9 @@ def test_name_exists_with_the_documented_signature(name):
     parameters = list(inspect.signature(function).parameters.values())
     documented = {**API, **EXTRAS}[name]
     assert [(p.name, p.default) for p in parameters] == documented
-    assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+    positional = POSITIONAL.get(name, len(parameters))
+    assert [p.kind for p in parameters] == ([inspect.Parameter.POSITIONAL_OR_KEYWORD] * positional
+                                            + [inspect.Parameter.KEYWORD_ONLY] * (len(parameters) - positional))
 
 
 @pytest.mark.parametrize("name", sorted({**API, **EXTRAS}))

@@ -152,7 +152,9 @@ NOT_INTS = [(2.5, "2.5"), ("3", "'3'"), (True, "True"), (None, "None"), ((2, 1.0
 @pytest.mark.parametrize("value, shown", NOT_INTS)
 def test_non_integer_parameters_raise_type_error(parameter, value, shown):
     for name in takes(parameter):
-        with pytest.raises(TypeError, match=says(parameter, "int", shown)):
+        # conv2d takes padding='same' or 'valid' too: any other string is a wrong value
+        error = ValueError if (name, parameter) == ("conv2d", "padding") and isinstance(value, str) else TypeError
+        with pytest.raises(error, match=says(parameter, "int", shown)):
             call(name, **{parameter: value})
 
 
@@ -336,9 +338,13 @@ def array_parameters():
     return out
 
 
+UNBATCHED = {("im2col", "x"), ("col2im", "cols"), ("conv2d", "x"), ("conv_transpose2d", "x")}
+
+
 @pytest.mark.parametrize("name, parameter, ndim", array_parameters())
 def test_wrong_number_of_dimensions(name, parameter, ndim):
-    for wrong in (ndim - 1, ndim + 1):
+    # the framework forms also take unbatched input, one dimension fewer, as torch does
+    for wrong in ((ndim - 2, ndim + 1) if (name, parameter) in UNBATCHED else (ndim - 1, ndim + 1)):
         bad = np.ones((2,) * wrong)
         with pytest.raises(ValueError, match=says(parameter, f"{ndim}-D", str(bad.shape))):
             call(name, **{parameter: bad})
@@ -346,7 +352,8 @@ def test_wrong_number_of_dimensions(name, parameter, ndim):
 
 @pytest.mark.parametrize("name, parameter, ndim", array_parameters())
 def test_empty_arrays(name, parameter, ndim):
-    bad = np.ones((0,) + (2,) * (ndim - 1))
+    # an empty batch is allowed where torch allows it (tests/test_edges.py), no other empty axis
+    bad = np.ones(((2, 0) if (name, parameter) in UNBATCHED else (0, 2)) + (2,) * (ndim - 2))
     with pytest.raises(ValueError, match=says(parameter, "empty", str(bad.shape))):
         call(name, **{parameter: bad})
 
@@ -364,11 +371,14 @@ def test_empty_bias():
         utils.conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), bias=np.ones(0))
 
 
+SIDES = ("top", "bottom", "left", "right")
+
+
 def test_pad_or_crop_refuses_to_crop_everything():
     # a (3, 4) array: cropping 3 rows or 4 columns leaves nothing, which must not pass silently
     for amounts, value in [((-2, -2, 0, 0), "-2"), ((0, 0, -4, 0), "-4"), ((0, -3, 0, 0), "-3")]:
         with pytest.raises(ValueError, match=says(value, "(3, 4)")):
-            utils.pad_or_crop(np.ones((3, 4)), *amounts)
+            utils.pad_or_crop(np.ones((3, 4)), **dict(zip(SIDES, amounts)))
 
 
 def test_pad_or_crop_validates_like_the_other_functions():
@@ -377,12 +387,12 @@ def test_pad_or_crop_validates_like_the_other_functions():
             with pytest.raises(TypeError, match=says(parameter, "int", shown)):
                 call("pad_or_crop", **{parameter: value})
     with pytest.raises(ValueError, match=says("x", "2-D", "(1, 3, 4)")):
-        utils.pad_or_crop(np.ones((1, 3, 4)), 1, 1, 1, 1)
+        utils.pad_or_crop(np.ones((1, 3, 4)), top=1, bottom=1, left=1, right=1)
     with pytest.raises(ValueError, match=says("x", "empty", "(0, 4)")):
-        utils.pad_or_crop(np.ones((0, 4)), 1, 1, 1, 1)
+        utils.pad_or_crop(np.ones((0, 4)), top=1, bottom=1, left=1, right=1)
     with pytest.raises(TypeError, match=says("x", "complex")):
-        utils.pad_or_crop(np.ones((3, 4), dtype=complex), 1, 1, 1, 1)
-    assert utils.pad_or_crop(np.ones((3, 4), dtype=int), 1, 1, 1, 1).dtype == np.float64
+        utils.pad_or_crop(np.ones((3, 4), dtype=complex), top=1, bottom=1, left=1, right=1)
+    assert utils.pad_or_crop(np.ones((3, 4), dtype=int), top=1, bottom=1, left=1, right=1).dtype == np.float64
 
 
 # ---------------------------------------------------------------------------

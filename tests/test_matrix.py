@@ -62,7 +62,7 @@ def check_row_mode(fig, i, k, s, p, d, row):
     in_cells = {(r - p, c - p) for r, c in highlighted_cells(fig, "input")}
     assert {(r, c) for r, c in in_cells if 0 <= r < i and 0 <= c < i} == expected
     assert len(in_cells) == k * k  # every tap is marked, those in the padding too
-    C = conv.conv_matrix(np.ones((k, k)), (i, i), s, p, d)
+    C = conv.conv_matrix(np.ones((k, k)), (i, i), stride=s, padding=p, dilation=d)
     nonzero = np.flatnonzero(C[row])
     assert {divmod(int(j), i) for j in nonzero} == expected
     assert highlighted_cells(fig, "C") == {(row, int(j)) for j in nonzero}

@@ -105,7 +105,7 @@ def test_conv_transpose2d_matches_torch(block):
 def test_im2col_matches_unfold(block):
     for rng, c in configs(block):
         x = rng.standard_normal((c["N"], c["C_in"], *c["i"]))
-        ours = utils.im2col(x, c["k"], c["stride"], c["padding"], c["dilation"])
+        ours = utils.im2col(x, c["k"], stride=c["stride"], padding=c["padding"], dilation=c["dilation"])
         theirs = F.unfold(t(x), c["k"], dilation=c["dilation"], padding=c["padding"], stride=c["stride"])
         check(ours, theirs, c)
 
@@ -116,7 +116,7 @@ def test_col2im_matches_fold(block):
         (kh, kw), out_hw = c["k"], c["i"]
         L = int(np.prod(utils.conv_output_size(out_hw, c["k"], c["stride"], c["padding"], c["dilation"])))
         cols = rng.standard_normal((c["N"], c["C_in"] * kh * kw, L))
-        ours = utils.col2im(cols, out_hw, c["k"], c["stride"], c["padding"], c["dilation"])
+        ours = utils.col2im(cols, out_hw, c["k"], stride=c["stride"], padding=c["padding"], dilation=c["dilation"])
         theirs = F.fold(t(cols), out_hw, c["k"], dilation=c["dilation"], padding=c["padding"],
                         stride=c["stride"])
         check(ours, theirs, c)
@@ -152,9 +152,9 @@ def test_float32_matches_torch_float32(block):
         check(utils.conv2d(x, w, b, c["stride"], c["padding"], c["dilation"], c["groups"]),
               F.conv2d(t(x), t(w), t(b), c["stride"], c["padding"], c["dilation"], c["groups"]),
               c, RTOL32, ATOL32)
-        cols = utils.im2col(x, c["k"], c["stride"], c["padding"], c["dilation"])
+        cols = utils.im2col(x, c["k"], stride=c["stride"], padding=c["padding"], dilation=c["dilation"])
         check(cols, F.unfold(t(x), c["k"], c["dilation"], c["padding"], c["stride"]), c, RTOL32, ATOL32)
-        check(utils.col2im(cols, c["i"], c["k"], c["stride"], c["padding"], c["dilation"]),
+        check(utils.col2im(cols, c["i"], c["k"], stride=c["stride"], padding=c["padding"], dilation=c["dilation"]),
               F.fold(t(cols), c["i"], c["k"], c["dilation"], c["padding"], c["stride"]), c, RTOL32, ATOL32)
     for rng, c in configs(100 + block, transposed=True):
         x, w, b = transposed_arrays(rng, c, np.float32)

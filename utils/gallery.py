@@ -25,7 +25,8 @@ from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Bbox
 
 from . import conv
-from .draw import COLORS, draw_grid, fill, format_value, legend_patches, outline, setup_axes, tint
+from .draw import (COLORS, draw_grid, fill, format_value, legend_patches, outline, quarter_inches,
+                   setup_axes, tint)
 
 # case: convolution (i, k, s, p, d -> o) and transposed convolution
 # (i, k, s, p, d, output_padding -> o); each transposed case undoes the shape of its convolution
@@ -61,7 +62,7 @@ CASE_TITLES = {  # the README table's row names
 
 # Layout in grid cells. Every offset is a multiple of half a cell (12 px at the
 # 80 dpi of utils.draw.save_gif), so grid lines fall on whole pixels: crisp and small GIFs.
-CELL_INCHES = 0.3  # one grid cell: 24 px
+CELL_INCHES = 0.3  # one grid cell: 24 px (a frame is whole quarter inches, the cells centred)
 GAP = 1.5          # between two panels
 TOP = 2.0          # room above the grids for two-line titles
 
@@ -124,14 +125,27 @@ def _outline_taps(ax, top, left, k, d, origin):
 
 
 def _new_frame(width, height, dpi=100):
-    """A Figure of width×height cells with one frameless Axes whose data units are cells."""
-    fig = Figure(figsize=(width * CELL_INCHES, height * CELL_INCHES), dpi=dpi)
+    """A Figure of width×height cells with one frameless Axes whose data units are cells.
+
+    The figure is rounded up to whole quarter inches (utils.draw.quarter_inches says why).
+    """
+    size = (quarter_inches(width * CELL_INCHES), quarter_inches(height * CELL_INCHES))
+    fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)  # a raster canvas, so utils.draw.to_rgb_array can read its pixels
     ax = fig.add_axes((0, 0, 1, 1))
     setup_axes(ax)
-    ax.set_xlim(0, width)
-    ax.set_ylim(height, 0)
+    _show_cells(ax, width, height)
     return fig, ax
+
+
+def _show_cells(ax, width, height):
+    """Show cells [0, width) × [0, height), CELL_INCHES each, centred in the figure.
+
+    At 80 dpi the margins are whole pixels: the figure is a multiple of 20 px, the cells of 12.
+    """
+    fig_width, fig_height = ax.figure.get_size_inches() / CELL_INCHES
+    ax.set_xlim(-(fig_width - width) / 2, (fig_width + width) / 2)
+    ax.set_ylim((fig_height + height) / 2, -(fig_height - height) / 2)
 
 
 class _Backdrop(Artist):
@@ -140,7 +154,7 @@ class _Backdrop(Artist):
     Only the window and the output change from frame to frame; drawing the rest (input
     grid, kernels, titles, caption, colour key) once instead of once per frame makes the
     gallery about twice as fast, with the same pixels whenever the figure is a whole number
-    of pixels (80 and 100 dpi; elsewhere it may sit up to a pixel off). Raster output only.
+    of pixels (80 dpi, the GIFs'; elsewhere it may sit up to a pixel off). Raster output only.
     """
 
     def __init__(self, draw_static, width, height, cache):
@@ -218,8 +232,7 @@ def _frames(grid, roles, grid_title, conv_origin, stride, d, kernels, out, heade
         for n, line in enumerate(header):
             ax.text(width / 2, caption_y + 0.85 * n, line, ha="center", va="top", fontsize=9)
         _legend(ax, legend_roles, width / 2, legend_y)
-        ax.set_xlim(0, width)  # draw_grid rescales the view; keep one cell = one data unit
-        ax.set_ylim(height, 0)
+        _show_cells(ax, width, height)  # draw_grid rescales the view; keep one cell = one unit
 
     backdrop_cache = {}  # dpi -> pixels, shared by the frames of this animation
     frames = []
@@ -237,8 +250,7 @@ def _frames(grid, roles, grid_title, conv_origin, stride, d, kernels, out, heade
         out_colors[r, c] = tint("highlight")
         draw_grid(ax, out_colors, np.where(done, out_text, ""), origin=(x_out, y_out))
         outline(ax, r, c, origin=(x_out, y_out))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
+        _show_cells(ax, width, height)
         frames.append(fig)
     return frames
 
@@ -293,7 +305,8 @@ def transposed_frames(i, k, s, p, d, output_padding):
     H = grid.shape[0]
     kept = (slice(crop[0], H - crop[1]),) * 2
     padded = np.nan_to_num(grid)[kept]
-    _check(np.array_equal(padded, conv.pad_or_crop(stretched, edge, edge + op, edge, edge + op)),
+    _check(np.array_equal(padded, conv.pad_or_crop(stretched, top=edge, bottom=edge + op,
+                                                     left=edge, right=edge + op)),
            "the drawn grid is not the zero-inserted, padded input")
     if crop[0] or crop[1]:
         cropped = np.ones(grid.shape, dtype=bool)

@@ -43,7 +43,7 @@ def tap_matrix(i, k, s=1, p=0, d=1):
     Shape (o*o, i*i); 0 where C is zero. Raises ValueError for impossible settings.
     """
     taps = np.arange(1, k * k + 1, dtype=float).reshape(k, k)
-    return conv.conv_matrix(taps, (i, i), s, p, d).astype(int)
+    return conv.conv_matrix(taps, (i, i), stride=s, padding=p, dilation=d).astype(int)
 
 
 def _tap_lut(k):
@@ -121,7 +121,7 @@ def _frames(ax, boxes, color=COLORS["highlight"], linewidth=3, zorder=4):
 
 def fig_loop_visits():
     """conv2d_loops visits the 16 windows of a 6x6 input one at a time."""
-    fig, ax = new_figure(7.5, 3.4)
+    fig, ax = new_figure(7.5, 3.5)
     i, k = 6, 3
     o = i - k + 1
     colors = fill((i, i), "input")
@@ -145,7 +145,7 @@ def fig_im2col_columns():
     i, k = 4, 3
     o = i - k + 1
     names = pixel_labels(i, i)
-    fig, ax = new_figure(9.0, 6.6)
+    fig, ax = new_figure(9.0, 6.75)
     for n in range(o * o):
         r, c = divmod(n, o)
         colors = fill((i, i), "input")
@@ -184,7 +184,7 @@ def fig_gemm_shapes():
     """Many channels and many kernels: one product (C_out, C_in*k*k) @ (C_in*k*k, L)."""
     C_in, C_out, k, o = 3, 4, 3, 6
     K, L = C_in * k * k, o * o
-    fig, ax = new_figure(10.0, 3.6)
+    fig, ax = new_figure(10.0, 3.75)
     strengths = np.repeat([0.3, 0.55, 0.8], k * k)  # one shade per input channel
     weights = np.array([[tint("kernel", s_) for s_ in strengths]] * C_out)
     cols = np.array([[tint("input", s_)] * L for s_ in strengths])
@@ -214,7 +214,7 @@ def fig_placed_kernels():
     """The 3x3 kernel placed at each of the 4 positions of a 4x4 input, zeros elsewhere."""
     i, k = 4, 3
     o = i - k + 1
-    fig, ax = new_figure(9.0, 2.9)
+    fig, ax = new_figure(9.0, 3.0)
     for n in range(o * o):
         r, c = divmod(n, o)
         values = np.full((i, i), "0", dtype=object)
@@ -236,7 +236,7 @@ def fig_conv_matrix_classic():
     T = tap_matrix(i, k)
     names = np.concatenate([[""], tap_labels(k).ravel()])[T]
     colors = _tap_lut(k)[T]
-    fig, ax = new_figure(10.0, 2.6)
+    fig, ax = new_figure(10.0, 2.75)
     draw_grid(ax, colors, names, fontsize=7)
     ax.vlines(np.arange(0, i * i + 1, i), 0, T.shape[0], colors="0.1", linewidth=2.2, zorder=3)
     for col, name in enumerate(pixel_labels(i, i).ravel()):
@@ -262,7 +262,7 @@ STRUCTURE_CASES = (  # (i, k, s, p, d, what it shows)
 
 def fig_conv_matrix_structure():
     """C for four settings: the block-Toeplitz pattern at stride 1; what stride and dilation do."""
-    fig = Figure(figsize=(11.0, 6.4), layout="constrained")
+    fig = Figure(figsize=(11.0, 6.5), layout="constrained")
     axes = fig.subplot_mosaic([["kernel", "a", "a", "a", "b", "b"],
                                ["c", "c", "c", "d", "d", "d"]],
                               gridspec_kw={"height_ratios": [1.4, 1]})
@@ -288,7 +288,7 @@ def fig_memory_growth():
     image = sizes ** 2 * 8
     columns = k * k * sizes ** 2 * 8  # o = i at stride 1, padding 1
     dense = sizes ** 4 * 8
-    fig, ax = new_figure(6.4, 3.8)
+    fig, ax = new_figure(6.5, 4.0)
     ax.loglog(sizes, dense, "o-", color=COLORS["highlight"],
               label="dense C: (o·o)·(i·i) entries")
     ax.loglog(sizes, columns, "s-", color=COLORS["kernel"], label="im2col columns: k·k·o·o")
@@ -374,7 +374,7 @@ def render_conv_matrix(i=5, k=3, s=1, p=1, d=1, mode="row", index=0):
     box_w = max(2.0 * (top + box_h) - right - 3.0, 8.0)
     u = min(box_h / rows, box_w / cols)
     c_w = max(cols * u, 7.0)
-    fig = Figure(figsize=(9.6, 4.8))
+    fig = Figure(figsize=(9.75, 5.0))
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.90))
     x0 = (c_w - cols * u) / 2
     image, lines = _heatmap(ax, heat, (o, i), origin=(x0, top), cell=u)
@@ -477,7 +477,7 @@ def check_shape_of_c(answer):
 
 def check_nonzero_columns(answer):
     """Exercise 2: the non-zero columns of C's row for output (0, 0), i=5, k=3, s=1, p=1."""
-    C = conv.conv_matrix(np.ones((3, 3)), (5, 5), 1, 1)
+    C = conv.conv_matrix(np.ones((3, 3)), (5, 5), stride=1, padding=1)
     expected = set(np.flatnonzero(C[0]).tolist())
     hint = ("With p = 1 the window of output (0, 0) starts one pixel above and to the left of "
             "the input; only taps that land on the 5×5 input give non-zero columns, and input "

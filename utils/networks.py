@@ -21,7 +21,8 @@ from .conv import (
     conv_transpose2d,
     conv_transpose_output_size,
 )
-from .draw import COLORS, draw_grid, fill, legend_patches, new_figure, setup_axes, tint
+from .draw import (COLORS, draw_grid, fill, legend_patches, new_figure, quarter_inches,
+                   setup_axes, tint)
 from .exercises import check_value, feedback
 from .widgets import explains_invalid, explorer, slider
 
@@ -55,8 +56,8 @@ def conv2d_matrix(w, input_shape, stride=1, padding=0, dilation=1, groups=1):
         g = o // out_per_group  # the group of output channel o
         for j in range(per_group):
             c = g * per_group + j  # the input channel that w[o, j] reads
-            C[o * L:(o + 1) * L, c * P:(c + 1) * P] = conv_matrix(w[o, j], (H, W), stride,
-                                                                  padding, dilation)
+            C[o * L:(o + 1) * L, c * P:(c + 1) * P] = conv_matrix(
+                w[o, j], (H, W), stride=stride, padding=padding, dilation=dilation)
     return C
 
 
@@ -278,6 +279,7 @@ def render_upsampling_recipes(factor=2, max_kernel=4, output_padding="allowed"):
     x0, x1, y0, y1 = -1.0, cols + 0.1, -1.25, rows + 0.1  # data limits: labels left and above
     axes_w, axes_h = cell * (x1 - x0), cell * (y1 - y0)
     width, height = max(4.4, axes_w + 0.3), axes_h + 0.75
+    width, height = quarter_inches(width), quarter_inches(height)
     fig = Figure(figsize=(width, height))
     ax = fig.add_axes(((width - axes_w) / 2 / width, 0.05 / height,
                        axes_w / width, axes_h / height))
@@ -332,7 +334,7 @@ def figure_channels():
     parts = [conv_transpose2d(x[None, c:c + 1], w[c:c + 1])[0, 0] for c in range(2)]
     total = conv_transpose2d(x[None], w)[0, 0]
     assert np.allclose(total, parts[0] + parts[1])
-    fig, ax = new_figure(8.2, 3.6)
+    fig, ax = new_figure(8.25, 3.75)
     for c in range(2):
         y0 = c * 5.2
         draw_grid(ax, fill((2, 2), "input"), x[c], f"input channel {c}", origin=(0, y0 + 0.5))
@@ -374,7 +376,7 @@ def figure_weight_layout():
     """C of a conv2d with 2 input and 3 output channels, and its transpose."""
     w = np.arange(1, 25, dtype=float).reshape(3, 2, 2, 2)  # (C_out=3, C_in=2, 2, 2)
     C = conv2d_matrix(w, (2, 3, 3))  # (3*4, 2*9)
-    fig, axes = new_figure(10, 5.4, ncols=2, gridspec_kw={"width_ratios": [18 + 6, 12 + 6]})
+    fig, axes = new_figure(10, 5.5, ncols=2, gridspec_kw={"width_ratios": [18 + 6, 12 + 6]})
     _matrix_picture(axes[0], C, 3, 2, "C of conv2d, w.shape = (3, 2, 2, 2)\n"
                     "rows: output pixels, columns: input pixels", "output\nchannel",
                     "input channel")
@@ -389,7 +391,7 @@ def figure_weight_layout():
 def figure_groups():
     """Which input channels feed which output channels: standard, grouped, depthwise."""
     cases = [(1, "groups=1 (standard)"), (2, "groups=2"), (4, "groups=4 (depthwise)")]
-    fig, axes = new_figure(9, 3.6, ncols=3)
+    fig, axes = new_figure(9, 3.75, ncols=3)
     C = 4
     for ax, (groups, name) in zip(axes, cases):
         links = channel_connections(C, C, groups)
@@ -416,7 +418,7 @@ def figure_gradient():
     o = conv2d(x[None, None], w[None, None])[0, 0]
     g = np.array([[1, 0, 0], [0, 2, 0], [0, 0, -1]], dtype=float)
     grad_x = conv_transpose2d(g[None, None], w[None, None])[0, 0]
-    fig, ax = new_figure(8.4, 5.6)
+    fig, ax = new_figure(8.5, 5.75)
     draw_grid(ax, fill((4, 4), "input"), x, "input x", origin=(0, 0))
     draw_grid(ax, fill((2, 2), "kernel"), w, "kernel w", origin=(6, 1))
     draw_grid(ax, fill((3, 3), "output"), o, "output o = conv2d(x, w) = C x", origin=(11, 0.5))
@@ -438,7 +440,7 @@ def figure_gradient():
 def figure_output_size():
     """i=3, k=3, s=2, p=1: output_size 5 or 6, i.e. output_padding 0 or 1."""
     ones_in, ones_k = np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3))
-    fig, ax = new_figure(9, 3.9)
+    fig, ax = new_figure(9, 4)
     draw_grid(ax, fill((3, 3), "input"), ones_in[0, 0], "input, 3×3", origin=(0, 1.5))
     for x0, op in ((5, 0), (12, 1)):
         out = conv_transpose2d(ones_in, ones_k, stride=2, padding=1, output_padding=op)[0, 0]
@@ -478,7 +480,7 @@ def _shape_strip(ax, y, input_shape, layers, label):
 
 def figure_decoders():
     """Shapes through the DCGAN generator and the segmentation decoder (square sides grow with H)."""
-    fig, ax = new_figure(9.5, 5.4)
+    fig, ax = new_figure(9.5, 5.5)
     _shape_strip(ax, 1.5, (1, 100, 1, 1), DCGAN_GENERATOR,
                  "DCGAN generator: a 100-number code (input) to a 64×64 RGB image (output)")
     _shape_strip(ax, 6.5, (1, 256, 8, 8), SEGMENTATION_DECODER,

@@ -194,7 +194,7 @@ def draw_sliding_window(ax, x, w, s, p, d, step, origin=(0, 0), show_kernel=True
     flat[step] = draw.tint("highlight")
     out_text = None
     if numbers == "all":
-        out_text = _as_text(conv2d_loops(x, w, s, p, d), np.arange(o * o).reshape(o, o) <= step)
+        out_text = _as_text(conv2d_loops(x, w, stride=s, padding=p, dilation=d), np.arange(o * o).reshape(o, o) <= step)
     elif numbers:  # only the current cell: compute just that one value
         out_text = np.full((o, o), "", dtype=object)
         out_text[r, c] = draw.format_value(_window_value(padded, w, r, c, s, d))
@@ -309,7 +309,7 @@ def fig_cross_correlation_vs_convolution():
     rotated = w[::-1, ::-1]
     correlation = conv2d_loops(x, w)
     convolution = conv2d_loops(x, rotated)
-    fig, axes = draw.new_figure(10, 3.4, ncols=2)
+    fig, axes = draw.new_figure(10, 3.5, ncols=2)
     rows = (("deep learning 'convolution' = cross-correlation", w, "kernel w", correlation),
             ("convolution in maths: kernel rotated 180°", rotated, "w rotated 180°", convolution))
     for ax, (heading, kernel, kernel_title, result) in zip(axes, rows):
@@ -397,7 +397,7 @@ def fig_padding():
     """Step 4a: valid, same (half) and full padding for i=5, k=3."""
     configs = [(5, 3, 1, p, 1, 0, f"{name}: p={p}\no = {conv_output_size(5, 3, 1, p)}")
                for name, p in (("valid", 0), ("same / half", 1), ("full", 2))]
-    fig = _configuration_panels(configs, 12, 4.2)
+    fig = _configuration_panels(configs, 12, 4.25)
     fig.suptitle("Padding, i=5, k=3, s=1: the first window; the output grows by 2 for each "
                  "extra ring of zeros", fontsize=12)
     return fig
@@ -407,7 +407,7 @@ def fig_stride():
     """Step 4b: stride 2 makes the window jump two cells; i=5, k=3, s=2, p=0 gives o=2."""
     configs = [(5, 3, 2, 0, 1, step, f"step {step + 1}: window at row {r * 2}, column {c * 2}")
                for step, (r, c) in enumerate([(0, 0), (0, 1), (1, 0)])]
-    fig = _configuration_panels(configs, 11, 3.6)
+    fig = _configuration_panels(configs, 11, 3.75)
     fig.suptitle("Stride s=2 (i=5, k=3, p=0): the window jumps 2 cells, output 2×2",
                  fontsize=12)
     return fig
@@ -427,7 +427,7 @@ def fig_output_size_formula():
     i, k, s, p, d = 5, 3, 2, 1, 1
     n, span = i + 2 * p, d * (k - 1) + 1
     o = conv_output_size(i, k, s, p, d)
-    fig, ax = draw.new_figure(10, 3.6)
+    fig, ax = draw.new_figure(10, 3.75)
     colors = draw.fill((1, n), "padding")
     colors[0, p: p + i] = draw.tint("input")
     draw.draw_grid(ax, colors, [list(range(n))], f"one row of the padded input "

@@ -197,10 +197,9 @@ def stretched_padded_roles(i, k, s, p, d, output_padding):
     d(k-1)-p crops instead of padding, as in utils.conv_transpose2d_as_conv.
     """
     edge = d * (k - 1) - p
-    is_input = pad_or_crop(stretch(np.ones((i, i)), s), edge, edge + output_padding,
-                           edge, edge + output_padding) > 0
-    inside = pad_or_crop(np.ones(((i - 1) * s + 1,) * 2), edge, edge + output_padding,
-                         edge, edge + output_padding) > 0
+    sides = dict(top=edge, bottom=edge + output_padding, left=edge, right=edge + output_padding)
+    is_input = pad_or_crop(stretch(np.ones((i, i)), s), **sides) > 0
+    inside = pad_or_crop(np.ones(((i - 1) * s + 1,) * 2), **sides) > 0
     roles = np.where(is_input, "input", np.where(inside, "zeros", "padding"))
     return roles
 
@@ -227,7 +226,7 @@ def figure_ct_matrix():
     """Cᵀ (16x4) of a 3x3 kernel on a 4x4 input, and each column reshaped to 4x4."""
     C = conv_matrix(KERNEL, (4, 4))  # (4, 16)
     CT = C.T
-    fig, ax = draw.new_figure(9, 5.6)
+    fig, ax = draw.new_figure(9, 5.75)
     _grid(ax, np.where(CT != 0, "kernel", "empty"), CT, "Cᵀ  (16×4)", show=CT != 0, fontsize=8)
     ax.text(2, 16.4, "row = output cell,\ncolumn = input cell", ha="center", va="top", fontsize=9)
     for j in range(4):
@@ -254,7 +253,7 @@ def figure_not_inverse():
     y = (C @ x.ravel()).reshape(2, 2)
     back = (C.T @ y.ravel()).reshape(4, 4)
     least_squares = (np.linalg.pinv(C) @ y.ravel()).reshape(4, 4)
-    fig, axes = draw.new_figure(11, 3.3, ncols=4)
+    fig, axes = draw.new_figure(11, 3.5, ncols=4)
     panels = [(x, "input", "input x (4×4)"),
               (y, "output", "convolution output\ny = Cx (2×2)"),
               (back, "output", "transposed convolution\nCᵀy (4×4): not x"),
@@ -302,7 +301,7 @@ def figure_scatter_stamps():
     y, w, s = INPUT_2x2, KERNEL, 2
     out = conv_transpose2d_scatter(y, w, stride=s)
     n = out.shape[0]
-    fig, ax = draw.new_figure(13, 3.6)
+    fig, ax = draw.new_figure(13, 3.75)
     _grid(ax, np.full((2, 2), "input"), y, "input y (2×2)", origin=(0, 1.5))
     x0 = 3.2
     for index, (a, b) in enumerate(np.ndindex(2, 2)):
@@ -329,7 +328,7 @@ def _draw_view3(ax, y, w, s, p, d, op, row, col):
     outlined and the taps of the kernel rotated 180° boxed in green. Returns the padded input."""
     i, k = y.shape[0], w.shape[0]
     edge = d * (k - 1) - p
-    padded = pad_or_crop(stretch(y, s), edge, edge + op, edge, edge + op)
+    padded = pad_or_crop(stretch(y, s), top=edge, bottom=edge + op, left=edge, right=edge + op)
     _grid(ax, stretched_padded_roles(i, k, s, p, d, op), padded)
     boxes = [Rectangle((col + n * d + 0.1, row + m * d + 0.1), 0.8, 0.8)
              for m in range(k) for n in range(k)]
@@ -344,7 +343,7 @@ def figure_as_conv():
     """View 3 for a 2x2 input, k=3, s=2, p=0: insert zeros, pad 2, rotate the kernel, convolve."""
     y, w, s, p, d = INPUT_2x2, KERNEL, 2, 0, 1
     out = conv_transpose2d_as_conv(y, w, stride=s, padding=p)
-    fig = Figure(figsize=(12.5, 4.2), layout="constrained")
+    fig = Figure(figsize=(12.5, 4.25), layout="constrained")
     axes = fig.subplots(1, 4, width_ratios=[2, 7, 3.2, 5])
     _grid(axes[0], np.full((2, 2), "input"), y, "input y (2×2)")
     axes[0].set_ylim(7, -1)
@@ -371,7 +370,7 @@ OUTPUT_PADDING_INPUT = np.array([[1.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 2.
 def figure_output_padding():
     """i=3, k=3, s=2, p=1: output_padding 0 gives 5x5; 1 gives 6x6 with a computed extra edge."""
     y, w, s, p = OUTPUT_PADDING_INPUT, KERNEL, 2, 1
-    fig = Figure(figsize=(10, 8.2), layout="constrained")
+    fig = Figure(figsize=(10, 8.25), layout="constrained")
     axes = fig.subplots(2, 2, width_ratios=[8, 6]).ravel()
     for r, op in enumerate((0, 1)):
         out = conv_transpose2d_as_conv(y, w, stride=s, padding=p, output_padding=op)
@@ -481,7 +480,7 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     # No Axes, one image, one set of lines, one collection of numbers (written only where
     # they are read): cheap enough to redraw while a slider moves. Cells are drawn in
     # "cell coordinates".
-    fig = Figure(figsize=(9, 5.2))
+    fig = Figure(figsize=(9, 5.25))
     x_kernel = n + 2
     x_out = x_kernel + k + 2
     x_scatter = x_out + o + 2
@@ -509,7 +508,8 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     # view 3: the stretched, padded input (input values under the window written), the
     # taps of the kernel rotated 180° boxed, the window outlined; the rotated kernel beside
     edge = d * (k - 1) - p
-    padded = pad_or_crop(stretch(y, s), edge, edge + output_padding, edge, edge + output_padding)
+    padded = pad_or_crop(stretch(y, s), top=edge, bottom=edge + output_padding, left=edge,
+                         right=edge + output_padding)
     taps = np.zeros(roles.shape, bool)
     taps[row: row + d * (k - 1) + 1: d, col: col + d * (k - 1) + 1: d] = True
     texts = _cell_numbers(padded, taps & (roles == "input"), (0, 0), fontsize)
