@@ -177,3 +177,27 @@ def test_every_image_loads_after_the_readme_start_command(page, readme_lab, name
     shown = sum(markdown for _, _, markdown in local)
     assert shown >= figure_count(name) - 1, f"{name}: only {shown} Markdown images on the page: {[k[1] for k in local]}"  # -1: badge
     assert not dirty, f"{name}: opening it marked it modified: {dirty}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_image_loads_in_a_static_html_export(browser, tmp_path, name):
+    # GitHub, nbviewer and VS Code render a notebook without Jupyter: nbconvert's exporter (another
+    # Markdown renderer than JupyterLab's) stands in for them here, offline
+    nbconvert = pytest.importorskip("nbconvert")
+    html, _ = nbconvert.HTMLExporter().from_filename(str(ROOT / "notebooks" / name))
+    page_path = tmp_path / "page.html"
+    page_path.write_text(html, encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.route(re.compile(r"^https?://.*"), lambda route: route.abort())
+        page.goto(page_path.as_uri())
+        page.wait_for_function("() => [...document.images].every(img => img.complete)", timeout=30_000)
+        images = page.evaluate("""() => [...document.images].map(img => ({
+            src: (img.getAttribute('src') || '').slice(0, 60), alt: (img.getAttribute('alt') || '').slice(0, 60),
+            width: img.naturalWidth}))""")
+    finally:
+        page.close()
+    local = [image for image in images if image["src"] != REMOTE_BADGE[:60]]
+    broken = [image for image in local if image["width"] == 0]
+    assert not broken, f"{name}: {len(broken)} of {len(local)} images did not load: {broken[:3]}"
+    assert len(local) >= figure_count(name) - 1, f"{name}: only {len(local)} images in the export"
