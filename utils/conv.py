@@ -35,6 +35,8 @@ import numbers
 
 import numpy as np
 
+from . import fast
+
 # ---------------------------------------------------------------------------
 # Argument checking: every public function goes through these helpers, so
 # every error names the parameter, the value received and what is allowed.
@@ -641,27 +643,8 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
                             _params(stride=s, padding=p, dilation=d))
     dtype = _dtype(x, w)
 
-    G, K, L = groups, C_per_group * kh * kw, Ho * Wo  # K: rows of a group's columns (c, a, b)
-    windows = _windows(x.astype(dtype, copy=False), (kh, kw), s, p, d)  # (N, C_in, kh, kw, Ho, Wo)
-    # contiguous weights (a flipped kernel has negative strides): NumPy hands only
-    # such arrays to BLAS, and falls back to a slow loop for the others
-    weights = np.ascontiguousarray(w.astype(dtype, copy=False).reshape(G, C_out // G, K))
-    out = np.empty((N, C_out, L), dtype=dtype)
-    step = max(1, _COLUMNS_PER_PRODUCT // L)  # images per product
-    # Two buffers reused by every product: memory touched for the first time costs a
-    # page fault per 4 KB, which made up to half the time when each product had its own.
-    cols_buffer = np.empty(C_in * kh * kw * min(step, N) * L, dtype=dtype)
-    product_buffer = np.empty(C_out * min(step, N) * L, dtype=dtype)
-    for n in range(0, N, step):
-        images = min(step, N - n)
-        # im2col of a few images, their columns side by side: (G, K, images*L), one copy
-        cols = cols_buffer[: C_in * kh * kw * images * L].reshape(C_in, kh, kw, images, Ho, Wo)
-        np.copyto(cols, windows[n: n + images].transpose(1, 2, 3, 0, 4, 5))
-        # one product per group: (G, C_out/G, K) @ (G, K, images*L)
-        product = product_buffer[: C_out * images * L].reshape(G, C_out // G, images * L)
-        np.matmul(weights, cols.reshape(G, K, images * L), out=product)
-        out[n: n + images] = product.reshape(C_out, images, L).transpose(1, 0, 2)
-    out = out.reshape(N, C_out, Ho, Wo)
+    # the fastest way for the case (depthwise, stride 1, strided): see utils/fast.py
+    out = fast.conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), s, p, d, groups)
     b = _bias(bias, C_out, dtype)
     if b is not None:
         out += b[:, None, None]
@@ -708,6 +691,12 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
         bottom, right = top + op[0], left + op[1]
         padded = _pad_or_crop_last_two(x, top, bottom, left, right)
         return conv2d(padded, rotated, bias, 1, 0, d, G)
+
+    if C_in == G:  # one input channel per group: k*k multiply-adds, no stamps (utils/fast.py)
+        out = fast.conv_transpose2d_depthwise(x.astype(dtype, copy=False),
+                                              w.astype(dtype, copy=False), s, p, out_hw, d)
+        b = _bias(bias, C_out, dtype)
+        return out if b is None else out + b[:, None, None]
 
     K, L = C_out_per_group * kh * kw, H * W  # K: rows of a group's stamps (c, a, b)
     inputs = x.astype(dtype, copy=False).reshape(N, G, C_in // G, L)
