@@ -131,11 +131,11 @@ def render_overlap(k=3, s=2, layers=1, dims=2):
              f"(input and kernel: ones)\ninterior max/min = {ratio:.2f} ({verdict}); "
              f"cells hold {format_value(window.min())} to {format_value(window.max())}")
     if dims == 1:
-        fig = Figure(figsize=(8, 1.3))
+        fig = Figure(figsize=(8, 1.5))
         ax = fig.add_axes((0.01, 0.05, 0.98, 0.5))
         draw.draw_grid(ax, _count_colors(window[None]), window[None], fontsize=8)
     else:
-        fig = Figure(figsize=(4.6, 5))
+        fig = Figure(figsize=(4.75, 5))
         ax = fig.add_axes((0.03, 0.02, 0.94, 0.86))
         draw.draw_grid(ax, _count_colors(window), None, linewidth=0.5)
     fig.suptitle(title, fontsize=9)
@@ -442,7 +442,7 @@ def _stamps_panel(ax, i, k, s, origin_x=0):
 
 
 def figure_overlap_1d():
-    fig, axes = draw.new_figure(11, 3.4, ncols=2)
+    fig, axes = draw.new_figure(11, 3.5, ncols=2)
     _stamps_panel(axes[0], 5, 3, 2)
     _stamps_panel(axes[1], 5, 4, 2)
     fig.suptitle("1-D transposed convolution of an all-ones input with an all-ones kernel: "
@@ -451,7 +451,7 @@ def figure_overlap_1d():
 
 
 def figure_overlap_2d():
-    fig, axes = draw.new_figure(11, 5.6, ncols=2)
+    fig, axes = draw.new_figure(11, 5.75, ncols=2)
     for ax, (k, s) in zip(axes, ((3, 2), (4, 2))):
         counts = overlap_map(4, k, s)
         m = interior_margin(k, s)
@@ -466,7 +466,7 @@ def figure_overlap_2d():
 
 
 def figure_stacking():
-    fig, axes = draw.new_figure(11, 7.6, ncols=3, nrows=2)
+    fig, axes = draw.new_figure(11, 7.75, ncols=3, nrows=2)
     for row, k in enumerate((3, 4)):
         for layers in (1, 2, 3):
             ax = axes[row * 3 + layers - 1]
@@ -495,7 +495,7 @@ def _fix_input():
 def figure_fixes():
     outputs_flat = fix_outputs(np.ones((8, 8)))
     outputs_photo = fix_outputs(_fix_input())
-    fig, axes = draw.new_figure(13, 6.4, ncols=6, nrows=2)
+    fig, axes = draw.new_figure(13, 6.5, ncols=6, nrows=2)
     axes[0].imshow(np.ones((8, 8)), cmap="gray", vmin=0, vmax=2, interpolation="nearest")
     axes[0].set_title("input: 8x8 ones", fontsize=9)
     axes[6].imshow(_fix_input(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -519,7 +519,7 @@ def figure_bilinear_equivalence():
     x = np.array([[4.0, 8.0, 12.0, 8.0, 4.0]])
     interp = upsample_bilinear(np.repeat(x, 3, axis=0), 2)[2]
     transposed = bilinear_transposed_upsample(np.repeat(x, 3, axis=0), 2)[2]
-    fig, ax = draw.new_figure(9, 3.2)
+    fig, ax = draw.new_figure(9, 3.25)
     draw.draw_grid(ax, draw.fill((1, 5), "input"), x, origin=(2.5, 0))
     ax.text(2.2, 0.5, "input", ha="right", va="center")
     draw.draw_grid(ax, draw.fill((1, 10), "output"), interp[None], origin=(0, 2))
@@ -540,7 +540,7 @@ def figure_bilinear_equivalence():
 def figure_photo_split():
     photo = _photo()
     # the input is drawn at half the target's size, as it is
-    fig, axes = draw.new_figure(5.2, 3.4, ncols=2, gridspec_kw={"width_ratios": [2, 1]})
+    fig, axes = draw.new_figure(5.25, 3.5, ncols=2, gridspec_kw={"width_ratios": [2, 1]})
     axes[0].imshow(photo, cmap="gray", vmin=0, vmax=1)
     rows = photo.shape[0] - HELD_OUT_ROWS
     axes[0].axhline(rows - 0.5, color=draw.COLORS["highlight"], linewidth=2)
@@ -560,7 +560,7 @@ def figure_photo_split():
 
 def figure_loss_curves():
     result = upsampling_experiment()
-    fig, ax = draw.new_figure(7, 3.8)
+    fig, ax = draw.new_figure(7, 4)
     for k, model in result["models"].items():
         ax.plot(np.arange(1, len(model["losses"]) + 1), model["losses"],
                 color=draw.COLORS["output" if k == 3 else "kernel"],
@@ -588,7 +588,7 @@ def figure_zoomed_crops():
     result = upsampling_experiment()
     target = result["held_out"]
     names = ["nearest", "bilinear", "learned k=3", "learned k=4"]
-    fig, axes = draw.new_figure(12, 6.4, ncols=5, nrows=3)
+    fig, axes = draw.new_figure(12, 6.5, ncols=5, nrows=3)
     axes[0].imshow(target[ZOOM], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     axes[0].set_title("target (original)", fontsize=9)
     labels = {5: "row 2: output minus\ntarget (grey = 0,\nscale -0.2 to 0.2)",
@@ -625,7 +625,7 @@ def figure_learned_kernels():
     kernels = {"bilinear (fixed)": bilinear_kernel(2)}
     for k, model in result["models"].items():
         kernels[f"learned k={k}, bias {model['b'][0]:+.3f}"] = model["w"][0, 0]
-    fig, axes = draw.new_figure(11, 4.2, ncols=3)
+    fig, axes = draw.new_figure(11, 4.25, ncols=3)
     for ax, (name, w) in zip(axes, kernels.items()):
         colors = 1 - (np.clip(w, 0, None) / 1.0)[..., None] * (1 - np.array(draw.tint("kernel", 1)))
         draw.draw_grid(ax, np.clip(colors, 0, 1), np.round(w, 2), decimals=2)

@@ -7,6 +7,7 @@ no global side effects and widgets can render without a display.
 """
 
 import io
+import math
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,23 @@ def setup_axes(ax):
     ax.axis("off")
 
 
+def quarter_inches(inches):
+    """inches rounded up to a whole number of quarter inches.
+
+    Figures are saved at 100 dpi and animated and shown in explorers at 80, so a size in
+    quarter inches is whole pixels (25 and 20 per quarter) and exact in binary floating point.
+    Otherwise 8.2 inches at 100 dpi is 819.99... px: 819 for matplotlib before 3.11, 820 after.
+    """
+    return math.ceil(round(inches * 4, 9)) / 4  # round first: 10 * 0.3 * 4 is 12.000000000000002
+
+
+def check_size(fig):
+    """Raise ValueError unless fig's width and height are whole quarter inches (see quarter_inches)."""
+    size = tuple(float(x) for x in fig.get_size_inches())
+    if any(quarter_inches(x) != x for x in size):
+        raise ValueError(f"figure size {size} in: make it whole quarter inches (draw.quarter_inches)")
+
+
 def new_figure(width, height, ncols=1, nrows=1, **subplot_kw):
     """A Figure (not attached to pyplot) and its axes."""
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -110,6 +128,7 @@ def legend_patches(*roles):
 
 def to_png(fig, dpi=80):
     """Render a Figure to PNG bytes (what a widget displays)."""
+    check_size(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
@@ -119,6 +138,7 @@ def to_rgb_array(fig, dpi=80):
     """Render a Figure to an (H, W, 3) uint8 array (one animation frame)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    check_size(fig)
     fig.set_dpi(dpi)
     canvas = FigureCanvasAgg(fig)  # a bare Figure has no pixel buffer of its own
     canvas.draw()
@@ -127,6 +147,7 @@ def to_rgb_array(fig, dpi=80):
 
 def save_png(fig, path, dpi=100):
     """Write a Figure as a PNG with no timestamp or version metadata, so reruns are identical."""
+    check_size(fig)
     fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
 
 

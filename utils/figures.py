@@ -3,12 +3,14 @@
 Each topic module of the series has a FIGURES dict mapping a file name to a
 function with no arguments. A function behind a .png name returns a Figure; one
 behind a .gif name returns a list of Figures, one per frame. Everything is
-seeded, so a rerun writes the same files.
+seeded, so a rerun writes the same files. It also records in figures/made-with.txt
+which matplotlib and Pillow drew them: other versions may draw a pixel differently.
 """
 
 import importlib
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 from .draw import FIGURES_DIR, save_gif, save_png
@@ -38,6 +40,14 @@ def write(file_name, make, out_dir=FIGURES_DIR):
     return 1
 
 
+MADE_WITH = "made-with.txt"  # in figures/, next to the figures
+
+
+def drawing_versions():
+    """The versions that decide every pixel, as pip requirements: ['matplotlib==3.11.2', ...]."""
+    return [f"{name}=={metadata.version(name)}" for name in ("matplotlib", "pillow")]
+
+
 def main(out_dir=FIGURES_DIR, only=None):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -47,6 +57,10 @@ def main(out_dir=FIGURES_DIR, only=None):
             continue
         frames = write(file_name, make, out_dir)
         print(f"{file_name}  ({frames} frame{'s' if frames > 1 else ''})")
+    (out_dir / MADE_WITH).write_text(
+        "# Written by `python -m utils.figures`: what drew these figures. tests/test_figures.py\n"
+        "# compares them pixel for pixel with a fresh drawing only under these versions.\n"
+        + "".join(f"{line}\n" for line in drawing_versions()), encoding="utf-8")
     print(f"done in {time.perf_counter() - start:.1f} s -> {out_dir}")
 
 

@@ -20,7 +20,7 @@ def fig_colour_legend():
         "zeros": "zeros inserted between input values\n(transposed convolution, stride > 1)",
         "highlight": "the window or cell being discussed",
     }
-    fig, ax = new_figure(6.4, 3.0)
+    fig, ax = new_figure(6.5, 3.0)
     for row, role in enumerate(ROLES):
         if role == "highlight":
             draw_grid(ax, fill((1, 1), "empty"), origin=(0, row * 1.3))
@@ -41,7 +41,7 @@ def fig_big_picture():
     w = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]], dtype=float)
     y = conv.conv2d_loops(x, w)
     back = conv.conv_transpose2d_matrix(y, w)
-    fig, ax = new_figure(10.0, 2.9)
+    fig, ax = new_figure(10.0, 3.0)
     draw_grid(ax, fill(x.shape, "input"), x, title="input 4×4", origin=(0, 0))
     draw_grid(ax, fill(w.shape, "kernel"), w, title="kernel 3×3", origin=(-4.2, 0.5), fontsize=8)
     draw_grid(ax, fill(y.shape, "output"), y, title="output 2×2", origin=(7, 1))
@@ -74,7 +74,7 @@ def environment_report():
 
 def render_check(size=3):
     """The widget check's picture: a size×size input grid."""
-    fig, ax = new_figure(2.4, 2.4)
+    fig, ax = new_figure(2.5, 2.5)
     draw_grid(ax, fill((size, size), "input"), title=f"input {size}×{size}")
     return fig
 
