@@ -26,8 +26,11 @@ value received and what is allowed):
   positional order, the size formulas the order of their formula (i, k, s, p, d,
   output_padding); everywhere else the parameters after the arrays are
   keyword-only, so that none can be swapped silently.
-- non-finite values (inf, nan) give torch's result in every form; only a bare
-  C @ x with a matrix from conv_matrix spreads them through C's zeros.
+- non-finite values (inf, nan) give torch's result, with two exceptions that
+  come from the form itself: a bare C @ x with conv_matrix's C (an inf in x
+  meets C's zeros; an inf weight over the padding is dropped with the padding),
+  and conv_transpose2d_as_conv with an inf or nan in w (the kernel meets the
+  inserted zeros and the padding). 0 * inf = nan is where they differ.
 """
 
 import math
@@ -263,9 +266,10 @@ def conv_matrix(w, input_shape, *, stride=1, padding=0, dilation=1, max_entries=
     an int or (H, W); stride, padding, dilation (keyword-only) as for conv2d_loops.
     C is dense and grows as (Ho*Wo)*(H*W): more than max_entries entries (an int >= 1)
     raises ValueError, and so does more than MAX_ENTRIES whatever max_entries says.
-    C @ x.ravel() is the convolution for finite x only: 0 * inf = nan, so an inf in x
-    spreads through the zeros of C to every output (conv2d keeps it to the outputs whose
-    window holds it; conv_transpose2d_matrix takes care of this for C.T).
+    C @ x.ravel() is torch's convolution for finite x and w only: 0 * inf = nan, so an inf
+    in x spreads through the zeros of C to every output (conv2d keeps it to the outputs
+    whose window holds it; conv_transpose2d_matrix takes care of this for C.T), and an
+    inf weight over the padding is dropped (torch multiplies it by the padding's zeros).
     """
     w = _array(w, "w", 2, "(kH, kW)")
     H, W = _pair(input_shape, "input_shape", 1)
@@ -415,6 +419,8 @@ def conv_transpose2d_as_conv(y, w, *, stride=1, padding=0, output_padding=0, dil
     kernel 180 degrees, and slide it with conv2d_loops (stride 1, dilation d).
     Parameters as for conv_transpose2d_matrix. It builds the stretched, padded input,
     so it refuses one of more than MAX_ENTRIES entries (conv_transpose2d does not).
+    An inf or nan in y gives torch's result; one in w does not: the kernel also meets
+    the inserted zeros and the padding, and 0 * inf = nan.
     """
     y, w, s, p, op, d, _ = _transpose_setup(y, w, stride, padding, output_padding, dilation)
     (ph, pw), (dh, dw), (kh, kw) = p, d, w.shape
@@ -435,6 +441,17 @@ def conv_transpose2d_as_conv(y, w, *, stride=1, padding=0, output_padding=0, dil
 # ---------------------------------------------------------------------------
 
 
+def _mostly_padding(image_hw, padding, kernel_size, windows_hw):
+    """True when most of the padded image is padding that no window reads.
+
+    That is, the padded image has more entries than twice the image plus every tap of
+    every window: e.g. p = 1000 with a stride or dilation that leaves a 1x1 output.
+    The forms then gather or scatter the taps one by one instead of building it.
+    """
+    (H, W), (ph, pw), (kh, kw), (bh, bw) = image_hw, padding, kernel_size, windows_hw
+    return (H + 2 * ph) * (W + 2 * pw) > 2 * H * W + kh * kw * bh * bw
+
+
 def _windows(x, kernel_size, stride, padding, dilation):
     """Every window of the padded x as a view (N, C, kH, kW, Ho, Wo); only the padding copies x.
 
@@ -444,9 +461,8 @@ def _windows(x, kernel_size, stride, padding, dilation):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     N, C, H, W = x.shape
     Ho, Wo = conv_output_size((H, W), (kh, kw), stride, padding, dilation)
-    if (H + 2 * ph) * (W + 2 * pw) > 2 * H * W + kh * kw * Ho * Wo:
-        # Mostly padding that no window reads (a large p with a large s or d): gather the
-        # taps instead; a tap in the padding reads the zero row/column appended to x.
+    if _mostly_padding((H, W), padding, kernel_size, (Ho, Wo)):
+        # gather the taps instead; a tap in the padding reads the zero row/column appended to x
         _check_budget("the windows", (N, C, kh, kw, Ho, Wo), x.itemsize,
                       _params(kernel_size=kernel_size, stride=stride, padding=padding,
                               dilation=dilation))
@@ -497,9 +513,9 @@ def _col2im(cols, out_hw, k, s, p, d, blocks):
     N, C = cols.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (bh, bw) = k, s, d, blocks
     (H, W), (ph, pw) = out_hw, p
-    if (H + 2 * ph) * (W + 2 * pw) > 2 * H * W + kh * kw * bh * bw:
-        # Mostly padding that no tap reaches (a large p with a large s or d): add each tap
-        # straight into its output pixel; a tap in the padding lands in an extra row/column.
+    if _mostly_padding((H, W), p, k, blocks):
+        # add each tap straight into its output pixel; a tap in the padding lands in an
+        # extra row/column
         rows = _tap_index(bh, H, kh, sh, ph, dh).T  # (kH, bh)
         columns = _tap_index(bw, W, kw, sw, pw, dw).T  # (kW, bw)
         out = np.zeros((N, C, H + 1, W + 1), dtype=cols.dtype)
@@ -643,8 +659,14 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
                             _params(stride=s, padding=p, dilation=d))
     dtype = _dtype(x, w)
 
-    # the fastest way for the case (depthwise, stride 1, strided): see utils/fast.py
-    out = fast.conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), s, p, d, groups)
+    if _mostly_padding((H, W), p, (kh, kw), (Ho, Wo)):
+        # the fast paths would build the padded input: gather only the taps read instead
+        cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride=s, padding=p, dilation=d)
+        weights = w.astype(dtype, copy=False).reshape(groups, C_out // groups, -1)
+        out = (weights @ cols.reshape(N, groups, -1, Ho * Wo)).reshape(N, C_out, Ho, Wo)
+    else:
+        # the fastest way for the case (depthwise, stride 1, strided): see utils/fast.py
+        out = fast.conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), s, p, d, groups)
     b = _bias(bias, C_out, dtype)
     if b is not None:
         out += b[:, None, None]
@@ -681,7 +703,10 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
     dtype = _dtype(x, w)
 
     G, C_out = groups, C_out_per_group * groups
-    if s == (1, 1):
+    # the stamps and col2im (below) when the shortcuts would differ from torch (their zeros
+    # times an inf or nan weight give nan: 0 * inf) or would build mostly padding
+    stamps_only = not np.isfinite(w).all() or _mostly_padding(out_hw, p, (kh, kw), (H, W))
+    if s == (1, 1) and not stamps_only:
         # With stride 1 a transposed convolution IS a convolution (notebook 03): swap
         # each group's input and output channels, rotate the kernel 180 degrees, and pad
         # by d(k-1) - p, plus output_padding at the bottom/right (a negative amount crops).
@@ -692,7 +717,8 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
         padded = _pad_or_crop_last_two(x, top, bottom, left, right)
         return conv2d(padded, rotated, bias, 1, 0, d, G)
 
-    if C_in == G:  # one input channel per group: k*k multiply-adds, no stamps (utils/fast.py)
+    # one input channel per group: k*k multiply-adds, no stamps (utils/fast.py)
+    if C_in == G and not stamps_only:
         out = fast.conv_transpose2d_depthwise(x.astype(dtype, copy=False),
                                               w.astype(dtype, copy=False), s, p, out_hw, d)
         b = _bias(bias, C_out, dtype)
