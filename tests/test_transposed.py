@@ -76,10 +76,15 @@ def test_render_draws_to_png():
 
 
 def test_render_clamps_the_selected_cell_to_the_output():
-    for row, col, expected in [(99, 99, (4, 4)), (-3, 2, (0, 2)), (7, -1, (4, 0))]:
+    for row, col, expected in [(20, 20, (4, 4)), (0, 2, (0, 2)), (7, 0, (4, 0))]:
         figure = transposed.render_transposed(i=3, k=3, s=2, p=1, d=1, output_padding=0,
                                               row=row, col=col)
         assert isinstance(figure, Figure) and figure.cell == expected
+    # beyond the sliders' range (0 .. 20) it is refused in one line (issue 15)
+    for row, col, bad in [(99, 0, "row"), (-3, 2, "row"), (7, -1, "col")]:
+        message = transposed.render_transposed(i=3, k=3, s=2, p=1, d=1, output_padding=0,
+                                               row=row, col=col)
+        assert message.startswith(f"{bad} must be an int from 0 to 20"), message
 
 
 def test_render_explains_invalid_combinations_in_one_line():

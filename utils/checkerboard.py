@@ -18,7 +18,7 @@ from . import draw
 from .draw import format_value
 from .conv import conv2d, conv_transpose2d, conv_transpose2d_backward
 from .exercises import check_value, feedback
-from .widgets import explains_invalid
+from .widgets import check_controls, explains_invalid
 
 # ---------------------------------------------------------------------------
 # 1. Uneven overlap: an all-ones transposed convolution of an all-ones input (C.T @ 1)
@@ -106,6 +106,7 @@ def _count_colors(counts, top=None):
 
 
 CELLS = {1: 24, 2: 16}  # interior cells the explorer shows per axis
+OVERLAP_CONTROLS = {"k": (1, 8), "s": (1, 4), "layers": (1, 3), "dims": [1, 2]}
 
 
 @explains_invalid
@@ -115,9 +116,7 @@ def render_overlap(k=3, s=2, layers=1, dims=2):
     k: kernel size, s: stride, layers: stacked transposed convolutions (1-3),
     dims: 1 or 2. Returns a Figure, or a one-line string for invalid values.
     """
-    _check_overlap_args(k, s, layers, dims)
-    if layers > 3:
-        raise ValueError(f"layers must be 1, 2 or 3, got {layers}")
+    check_controls(OVERLAP_CONTROLS, k=k, s=s, layers=layers, dims=dims)
     cells = CELLS[dims]
     i = interior_input_size(k, s, layers, max(cells, s ** layers))
     inner = interior(overlap_map(i, k, s, layers, dims), k, s, layers)
@@ -149,9 +148,9 @@ def overlap_explorer():
     from .widgets import explorer, slider
 
     controls = {
-        "k": slider("kernel size k", 3, 1, 8),
-        "s": slider("stride s", 2, 1, 4),
-        "layers": slider("stacked layers", 1, 1, 3),
+        "k": slider("kernel size k", 3, *OVERLAP_CONTROLS["k"]),
+        "s": slider("stride s", 2, *OVERLAP_CONTROLS["s"]),
+        "layers": slider("stacked layers", 1, *OVERLAP_CONTROLS["layers"]),
         "dims": widgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=2),
     }
     return explorer(render_overlap, controls)

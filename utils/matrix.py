@@ -20,6 +20,7 @@ WINDOW_COLORS = ("#E69F00", "#0072B2", "#CC79A7", "#F0E442")
 # (at most (12*12) x (8*8) = 144 x 64) and one render stays well under 100 ms.
 RANGES = {"i": (3, 8), "k": (1, 4), "s": (1, 3), "p": (0, 2), "d": (1, 2)}
 MODES = ("row", "column")
+INDEX_MAX = 143  # the index slider's largest value: the last of C's rows for i=8, k=1, p=2 (o=12)
 
 
 # ---------------------------------------------------------------------------
@@ -320,10 +321,8 @@ def render_conv_matrix(i=5, k=3, s=1, p=1, d=1, mode="row", index=0):
     Returns a Figure, or a one-line string for an impossible setting. The three
     images are labelled "C", "input" and "output" (tests read their cell colours).
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be 'row' or 'column', got {mode!r}")
-    if index < 0:
-        raise ValueError(f"index must be >= 0, got {index}")
+    widgets.check_controls({**RANGES, "mode": list(MODES), "index": (0, INDEX_MAX)},
+                           i=i, k=k, s=s, p=p, d=d, mode=mode, index=index)
     o = conv.conv_output_size(i, k, s, p, d)  # ValueError if the kernel does not fit
     T = tap_matrix(i, k, s, p, d)
     rows, cols = T.shape
@@ -431,7 +430,7 @@ def conv_matrix_explorer(i=5, k=3, s=1, p=1, d=1, mode="row", index=7):
     controls["mode"] = ipywidgets.ToggleButtons(
         options=[("row (one output)", "row"), ("column (one input pixel)", "column")],
         value=mode, description="select")
-    controls["index"] = widgets.slider("row", index, 0, 143)
+    controls["index"] = widgets.slider("row", index, 0, INDEX_MAX)
 
     def adjust(controls):
         """Keep the index slider within C's rows (row mode) or columns (column mode)."""

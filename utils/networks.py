@@ -24,7 +24,7 @@ from .conv import (
 from .draw import (COLORS, draw_grid, fill, legend_patches, new_figure, quarter_inches,
                    setup_axes, tint)
 from .exercises import check_value, feedback
-from .widgets import explains_invalid, explorer, slider
+from .widgets import check_controls, explains_invalid, explorer, slider
 
 # ---------------------------------------------------------------------------
 # The multi-channel convolution matrix
@@ -248,6 +248,9 @@ def upsampling_recipes(factor, max_kernel, allow_output_padding=True, input_size
     return recipes
 
 
+RECIPE_CONTROLS = {"factor": (1, 8), "max_kernel": (1, 12), "output_padding": ["allowed", "0 only"]}
+
+
 @explains_invalid
 def render_upsampling_recipes(factor=2, max_kernel=4, output_padding="allowed"):
     """Every exact x`factor` recipe with k <= max_kernel, as a grid: rows k, columns output_padding.
@@ -257,6 +260,7 @@ def render_upsampling_recipes(factor=2, max_kernel=4, output_padding="allowed"):
     Green cells have s dividing k: every output pixel receives the same number of kernel taps
     (notebook 05 explains why that matters).
     """
+    check_controls(RECIPE_CONTROLS, factor=factor, max_kernel=max_kernel, output_padding=output_padding)
     allowed = output_padding == "allowed"
     # o is affine in i with slope s, so o(1) = f and o(2) = 2f prove o = f*i for every i:
     # two sizes are as good a check as sixteen, and keep a redraw fast
@@ -306,9 +310,10 @@ def upsampling_recipes_explorer():
     import ipywidgets as widgets
 
     controls = {
-        "factor": slider("upsampling factor", 2, 1, 8),
-        "max_kernel": slider("largest kernel k", 4, 1, 12),
-        "output_padding": widgets.ToggleButtons(options=["allowed", "0 only"], value="allowed",
+        "factor": slider("upsampling factor", 2, *RECIPE_CONTROLS["factor"]),
+        "max_kernel": slider("largest kernel k", 4, *RECIPE_CONTROLS["max_kernel"]),
+        "output_padding": widgets.ToggleButtons(options=RECIPE_CONTROLS["output_padding"],
+                                                value="allowed",
                                                 description="output_padding"),
     }
     return explorer(render_upsampling_recipes, controls)

@@ -28,6 +28,9 @@ SLIDERS = {
     "d": ("dilation d", 1, 1, 3),
 }
 DEFAULT = {name: spec[1] for name, spec in SLIDERS.items()}
+# what the controls can give: the sliders' ranges, and steps up to the largest output's last cell
+CONTROL_RANGES = {name: (low, high) for name, (_, _, low, high) in SLIDERS.items()}
+CONTROL_RANGES["step"] = (0, conv_output_size(9, 1, 1, 3, 1) ** 2 - 1)  # i=9, k=1, s=1, p=3: o=15
 
 # The worked example of step 1: a 4x4 input and a 3x3 kernel that is not symmetric
 # under a 180° rotation, so cross-correlation and convolution give different results.
@@ -221,8 +224,11 @@ def render_sliding_window(i, k, s, p, d, step):
     """The explorer's picture: padded input with the current window, kernel, output, formula.
 
     Returns a Figure, or a one-line string when the (dilated) kernel does not fit in
-    the padded input. step is clamped to the output's cells, 0 .. o*o - 1.
+    the padded input. step is clamped to the output's cells, 0 .. o*o - 1 (the step
+    slider's maximum lags a change of the others). Values no control can give raise
+    ValueError naming the value and the range (a one-line string, by explains_invalid).
     """
+    widgets.check_controls(CONTROL_RANGES, i=i, k=k, s=s, p=p, d=d, step=step)
     o = conv_output_size(i, k, s, p, d)
     step = int(np.clip(step, 0, o * o - 1))
     r, c = divmod(step, o)

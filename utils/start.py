@@ -6,6 +6,7 @@ import numpy as np
 
 from . import conv
 from .draw import COLORS, draw_grid, fill, new_figure, outline
+from .widgets import check_controls, explains_invalid
 
 ROLES = ("input", "output", "kernel", "padding", "zeros", "highlight")
 
@@ -72,8 +73,10 @@ def environment_report():
     return "\n".join(lines)
 
 
+@explains_invalid
 def render_check(size=3):
-    """The widget check's picture: a size×size input grid."""
+    """The widget check's picture: a size×size input grid (size 1 .. 6, the slider's range)."""
+    check_controls({"size": (1, 6)}, size=size)
     fig, ax = new_figure(2.5, 2.5)
     draw_grid(ax, fill((size, size), "input"), title=f"input {size}×{size}")
     return fig

@@ -465,13 +465,15 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     cell outlined, view 2 (the input values whose stamps reach the cell, and
     the kernel entries they use), and the formula with live numbers.
     i: input size, k: kernel size, s: stride, p: padding, d: dilation; row and
-    col are clamped to the output. Returns a Figure whose .views holds the
+    col (0 .. 20) are clamped to the output. Returns a Figure whose .views holds the
     three views' outputs ({"matrix", "scatter", "as_conv"}, each (o, o)) and
     .cell the (row, col) drawn, or a one-line string if the combination is
     impossible (explains_invalid turns the ValueError into that line).
     """
+    widgets.check_controls({**SLIDER_RANGES, "row": (0, CELL_MAX), "col": (0, CELL_MAX)}, i=i, k=k,
+                           s=s, p=p, d=d, output_padding=output_padding, row=row, col=col)
     o, y, w, views = _compute(i, k, s, p, d, output_padding)
-    row, col = min(max(int(row), 0), o - 1), min(max(int(col), 0), o - 1)
+    row, col = min(row, o - 1), min(col, o - 1)
     out = views["as_conv"]
     terms = scatter_terms(y, w, s, p, d, row, col)
     value = sum(y[a, b] * w[m, n] for a, b, m, n in terms)
@@ -549,6 +551,7 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
 
 
 SLIDER_RANGES = dict(i=(2, 5), k=(1, 4), s=(1, 3), p=(0, 3), d=(1, 2), output_padding=(0, 2))
+CELL_MAX = 20  # the output row and column sliders' largest value
 SLIDER_LABELS = dict(i="input size i", k="kernel size k", s="stride s", p="padding p",
                      d="dilation d", output_padding="output_padding")
 
@@ -568,8 +571,8 @@ def transposed_explorer():
     """Sliders for i, k, s, p, d, output_padding and the output cell, wired to render_transposed."""
     controls = {name: widgets.slider(SLIDER_LABELS[name], DEFAULTS[name], lo, hi)
                 for name, (lo, hi) in SLIDER_RANGES.items()}
-    controls["row"] = widgets.slider("output row", DEFAULTS["row"], 0, 20)
-    controls["col"] = widgets.slider("output column", DEFAULTS["col"], 0, 20)
+    controls["row"] = widgets.slider("output row", DEFAULTS["row"], 0, CELL_MAX)
+    controls["col"] = widgets.slider("output column", DEFAULTS["col"], 0, CELL_MAX)
     return widgets.explorer(render_transposed, controls, adjust=_adjust)
 
 

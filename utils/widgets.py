@@ -9,8 +9,32 @@ Only core widgets are used: IntSlider, Dropdown, ToggleButtons, Play, Image, HTM
 """
 
 import functools
+import numbers
 
 from .draw import to_png
+
+
+def check_controls(allowed, **values):
+    """Refuse a value that the explorer's controls cannot give, naming it and the allowed range.
+
+    allowed: name -> (low, high) for an int slider, or a list of the choices of a toggle.
+    Raises ValueError (which explains_invalid shows as one line), never picks a default.
+    """
+    for name, value in values.items():
+        options = allowed[name]
+        if isinstance(options, list):
+            try:
+                known = not isinstance(value, bool) and value in options
+            except (TypeError, ValueError):  # e.g. an array: "truth value is ambiguous"
+                known = False
+            if not known:
+                raise ValueError(f"{name} must be one of {options}, got {value!r}")
+            continue
+        low, high = options
+        if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                or not low <= value <= high):
+            raise ValueError(f"{name} must be an int from {low} to {high} (the explorer's range), "
+                             f"got {value!r}")
 
 
 def explains_invalid(render):
