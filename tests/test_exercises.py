@@ -1,7 +1,7 @@
 """The exercise checkers, and every worked solution in the notebooks run through its checker.
 
 A worked solution is a Markdown cell tagged `solution` that holds a collapsed ```python block
-ending with the checker call. The test runs the notebook's import cells, the exercise's own code
+ending with the checker call. The test runs the notebook's imports, the exercise's own code
 cell (the code cell just before the solution), then the solution, and expects "Correct" from
 every checker it calls, so a solution cannot go stale.
 """
@@ -72,6 +72,14 @@ def test_check_function_without_an_answer_says_so():
     assert result is None and exercises.NO_ANSWER in text
 
 
+def test_check_function_with_an_unwritten_body_says_so():
+    def unwritten(i, k, s):
+        ...
+
+    result, text = printed(exercises.check_function, unwritten, _size, CASES, "hint")
+    assert result is None and "No answer yet" in text
+
+
 def test_explain_choice_explains_every_option():
     options = {"a": "because A.", "b": "because B."}
     assert exercises.explain_choice(options, "a", "a") == "Right. because A."
@@ -94,19 +102,19 @@ def test_choice_widget_shows_the_explanation_of_the_picked_option():
 
 # --- every worked solution passes its checker --------------------------------------------------
 
-def _is_import_cell(source):
+def _imports(source):
+    """The top-level import statements of a cell, as source (none if it does not parse)."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
-        return False
-    return bool(body) and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body)
+        return ""
+    return "\n".join(ast.unparse(node) for node in body if isinstance(node, (ast.Import, ast.ImportFrom)))
 
 
 def _solutions(path):
     """[(exercise cell source, solution code)] of one notebook, and its import cells."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    imports = [src for c in cells if c["cell_type"] == "code"
-               and _is_import_cell(src := "".join(c["source"])) and "google.colab" not in src]
+    imports = [_imports("".join(c["source"])) for c in cells if c["cell_type"] == "code"]
     found = []
     for index, cell in enumerate(cells):
         if "solution" in cell["metadata"].get("tags", []):
@@ -138,7 +146,7 @@ def test_every_exercise_has_a_worked_solution(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     for index, cell in enumerate(cells):
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and re.search(r"^\w+ = None\s+# your", source, re.MULTILINE):
+        if cell["cell_type"] == "code" and re.search(r"#\s*your (answer|code|function)", source):
             following = next((c for c in cells[index + 1:] if c["cell_type"] == "markdown"), {"metadata": {}})
             assert "solution" in following["metadata"].get("tags", []), \
                 f"{path.name}: no worked solution after the exercise:\n{source[:200]}"

@@ -151,9 +151,6 @@ def run(checker, answer, capsys):
 CHECKERS = [
     (transposed.check_output_size, (4 - 1) * 2 - 2 * 1 + 1 * (4 - 1) + 0 + 1, 7),
     (transposed.check_output_padding, 1, 0),
-    (transposed.check_scatter_cell,
-     # output[2, 2] with s=2: inputs (a, b) with 2a + m = 2 and 2b + n = 2
-     2 * -2 + -1 * 3 + 1 * 2 + 3 * 1, 5),
     (transposed.check_ct_1d, [[1, 0], [2, 0], [3, 1], [0, 2], [0, 3]], [[1, 2, 3, 0, 0],
                                                                          [0, 0, 1, 2, 3]]),
     (transposed.check_view3_padding, 2 * (5 - 1) - 3, 4),
@@ -170,11 +167,25 @@ def test_checkers(checker, right, wrong, capsys):
     assert result is None and out.startswith("No answer yet")
 
 
-def test_scatter_exercise_data_matches_the_checker():
-    y, w, cell = transposed.scatter_exercise_data()
-    assert cell == (2, 2)
-    expected = utils.conv_transpose2d(y[None, None], w[None, None], stride=2)[0, 0][cell]
-    assert expected == 2 * -2 + -1 * 3 + 1 * 2 + 3 * 1
+def _conv_transpose1d_loops(y, w, stride, padding, output_padding):
+    """The definition, independent of utils: every stamp on a long enough canvas, then the crop."""
+    o = (len(y) - 1) * stride - 2 * padding + len(w) + output_padding
+    canvas = np.zeros(max((len(y) - 1) * stride + len(w), padding + o))
+    for a, value in enumerate(y):
+        canvas[a * stride: a * stride + len(w)] += value * w
+    return canvas[padding: padding + o]
+
+
+def test_conv_transpose1d_exercise_accepts_the_definition_and_rejects_a_crop_on_both_sides(capsys):
+    result, out = run(transposed.check_conv_transpose1d, _conv_transpose1d_loops, capsys)
+    assert result is True and out.startswith("Correct!")
+
+    def crops_output_padding_too(y, w, stride, padding, output_padding):  # a common slip
+        return _conv_transpose1d_loops(y, w, stride, padding, 0)
+
+    result, out = run(transposed.check_conv_transpose1d, crops_output_padding_too, capsys)
+    assert result is False and "output_padding=" in out and "Hint:" in out
+    assert any(case["output_padding"] > case["padding"] for case in transposed._conv_transpose1d_cases())
 
 
 def test_ct_1d_checker_rejects_junk(capsys):

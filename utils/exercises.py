@@ -48,13 +48,16 @@ def check_function(function, reference, cases, hint):
     """
     if function is None:
         return feedback(None, False, hint)
-    for case in cases:
+    for n, case in enumerate(cases):
         call = ", ".join(f"{name}={value!r}" for name, value in case.items())
         try:
             got = function(**{name: np.copy(v) if isinstance(v, np.ndarray) else v for name, v in case.items()})
         except Exception as error:  # the learner's code may raise anything; report it as a failed case
             print(f"Not yet: for ({call}) your function raised {type(error).__name__}: {error}\nHint: {hint}")
             return False
+        if got is None and n == 0:  # the body is still `...`
+            print("No answer yet: your function returns None. Write its body and run the cell again.")
+            return None
         if not _same(got, reference(**case)):
             print(f"Not yet: for ({call}) your function returned {got!r}, which is not right.\nHint: {hint}")
             return False

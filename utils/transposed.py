@@ -26,6 +26,7 @@ from . import draw, exercises, gallery, widgets
 from .conv import (
     conv_matrix,
     conv_output_size,
+    conv_transpose2d,
     conv_transpose2d_as_conv,
     conv_transpose2d_matrix,
     conv_transpose2d_scatter,
@@ -599,24 +600,56 @@ def check_output_padding(answer):
                                  "the difference is what is missing.")
 
 
-SCATTER_EXERCISE_INPUT = np.array([[2.0, -1.0], [1.0, 3.0]])
-SCATTER_EXERCISE_KERNEL = np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.0], [3.0, 1.0, -2.0]])
-SCATTER_EXERCISE_CELL = (2, 2)
+def _conv_transpose1d(y, w, stride, padding, output_padding):
+    """The 1-D transposed convolution, as a 2-D one of height 1 (checked against PyTorch)."""
+    return conv_transpose2d(y[None, None, None], w[None, None, None], stride=(1, stride),
+                            padding=(0, padding), output_padding=(0, output_padding))[0, 0, 0]
 
 
-def scatter_exercise_data():
-    """Exercise 3's input y (2, 2), kernel w (3, 3) and output cell; stride 2, padding 0."""
-    return SCATTER_EXERCISE_INPUT.copy(), SCATTER_EXERCISE_KERNEL.copy(), SCATTER_EXERCISE_CELL
+def _conv_transpose1d_cases():
+    """Layers the notebook never shows, output_padding > padding among them."""
+    rng = np.random.default_rng(2024)
+    cases = []
+    for n, k, s, p, op in [(4, 3, 2, 0, 1), (5, 2, 3, 1, 2), (3, 4, 2, 1, 1), (6, 1, 2, 0, 1),
+                           (4, 3, 1, 2, 0), (2, 5, 3, 2, 2), (7, 3, 2, 1, 0), (1, 3, 2, 1, 1)]:
+        cases.append(dict(y=np.round(rng.standard_normal(n), 1), w=np.round(rng.standard_normal(k), 1),
+                          stride=s, padding=p, output_padding=op))
+    return cases
 
 
-def check_scatter_cell(answer):
-    """Exercise 3: output[2, 2] of the transposed convolution of exercise 3's y and w, s=2."""
-    out = conv_transpose2d_scatter(SCATTER_EXERCISE_INPUT, SCATTER_EXERCISE_KERNEL, stride=2)
-    expected = out[SCATTER_EXERCISE_CELL]
-    return exercises.check_value(answer, expected,
-                                 "input (a, b) puts y[a, b]·w[m, n] on cell (2a + m, 2b + n). "
-                                 "Find every (a, m) with 2a + m = 2 (there are two), the same for "
-                                 "columns, and add the four products.")
+def check_conv_transpose1d(function):
+    """Exercise 3: the learner's conv_transpose1d(y, w, stride, padding, output_padding)."""
+    return exercises.check_function(
+        function, _conv_transpose1d, _conv_transpose1d_cases(),
+        "stamp y[a] * w starting at a * stride on a canvas long enough for every stamp and for "
+        "padding + o cells, o = (len(y) − 1)·stride − 2·padding + len(w) + output_padding; then "
+        "keep cells padding to padding + o.")
+
+
+OUTPUT_PADDING_OPTIONS = {
+    "Zeros: output_padding pads the output, as padding pads the input of a convolution.":
+        "With padding = 1 the extra row is a row of the stamps' canvas that the crop of padding = 1 "
+        "would have removed: stamps land there, so it holds values computed from the input. It is "
+        "zero only when output_padding is larger than padding.",
+    "A copy of the row above it, to reach the requested size.":
+        "Nothing is copied: like every output cell, each cell of the extra row is the sum of the "
+        "stamps that land on it.",
+    "The row of the stamps' canvas that the crop of padding = 1 would have removed.":
+        "output_padding crops one row fewer at the bottom, so the row stays, with the values the "
+        "stamps put there.",
+    "The input's last row, unchanged.":
+        "Output cells are sums of input values times kernel entries, and the output is 6 wide, the "
+        "input 3: no output row is an input row.",
+}
+
+
+def output_padding_question():
+    """Exercise 6: what the row added by output_padding holds when output_padding <= padding."""
+    return exercises.choice(
+        "ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1) turns a 3×3 input "
+        "into 6×6 instead of 5×5. What is in the extra bottom row?",
+        OUTPUT_PADDING_OPTIONS,
+        correct="The row of the stamps' canvas that the crop of padding = 1 would have removed.")
 
 
 def check_ct_1d(answer):
