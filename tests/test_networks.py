@@ -279,3 +279,38 @@ def test_check_x4_recipe(capsys):
     assert networks.check_x4_recipe(None) is None
     out = capsys.readouterr().out
     assert "Correct!" in out and "Hint" in out
+
+
+def test_layer_solver_exercise_accepts_an_independent_search_and_rejects_a_missing_output_padding(capsys):
+    def by_output_size(i, o, max_kernel):  # the size formula as utils states it, with its own checks
+        found = []
+        for k, s, p in itertools.product(range(1, max_kernel + 1), range(1, 5), range(max_kernel)):
+            for op in range(s):
+                try:
+                    if p < k and utils.conv_transpose_output_size(i, k, s, p, 1, op) == o:
+                        found.append((k, s, p, op))
+                except ValueError:
+                    pass
+        return found
+
+    assert networks.check_layer_solver(by_output_size) is True
+
+    def forgets_output_padding(i, o, max_kernel):
+        return [layer for layer in by_output_size(i, o, max_kernel) if layer[3] == 0]
+
+    assert networks.check_layer_solver(forgets_output_padding) is False
+    assert "Hint:" in capsys.readouterr().out
+
+
+def test_padding_question_has_one_right_option_and_explains_every_other():
+    box = networks.padding_question()
+    buttons, answer = box.children[1], box.children[2]
+    verdicts = []
+    for option in networks.PADDING_OPTIONS:
+        buttons.value = option
+        verdicts.append(answer.value.split()[0])
+        assert len(answer.value.split()) > 10  # an explanation, not just a verdict
+    assert sorted(verdicts) == ["Not", "Not", "Not", "Right."]
+    assert verdicts[1] == "Right."
+    # the right option's claim, checked: a 5x5 input comes out 5x5
+    assert utils.conv_transpose2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding=1).shape[-2:] == (5, 5)

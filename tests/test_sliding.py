@@ -169,3 +169,31 @@ def test_dilation_checker(capsys):
         assert sliding.check_dilation(wrong) is False
         out = capsys.readouterr().out
         assert out.startswith("Not yet. Hint:") and words in out, out
+
+
+def test_cells_read_checker(capsys):
+    def right(i, k, s, p, d, r):
+        return [j for j in (r * s + a * d - p for a in range(k)) if 0 <= j < i]
+
+    def forgets_the_padding_offset(i, k, s, p, d, r):
+        return [j for j in (r * s + a * d for a in range(k)) if 0 <= j < i]
+
+    def keeps_the_padding(i, k, s, p, d, r):
+        return [r * s + a * d - p for a in range(k)]
+
+    assert sliding.check_cells_read(right) is True
+    for wrong in (forgets_the_padding_offset, keeps_the_padding):
+        assert sliding.check_cells_read(wrong) is False
+        assert "Hint:" in capsys.readouterr().out
+    # the reference agrees with the index formula, and the cases cover the edge cases
+    assert all(sliding.cells_read_by_slicing(**case) == right(**case) for case in sliding.CELLS_READ_CASES)
+    cases = sliding.CELLS_READ_CASES
+    assert any((c["i"] + 2 * c["p"] - c["d"] * (c["k"] - 1) - 1) % c["s"] for c in cases)
+    assert any(c["d"] > 1 for c in cases) and any(c["p"] > 0 for c in cases)
+    assert any(right(**c) == [] for c in cases)
+
+
+def test_padding_question_has_one_right_option_and_explains_every_option():
+    q = sliding.PADDING_QUESTION
+    assert q["correct"] in q["options"] and len(q["options"]) >= 3
+    assert all(len(why.split()) >= 10 for why in q["options"].values())

@@ -23,6 +23,7 @@ from .conv import (
 )
 from .draw import (COLORS, draw_grid, fill, legend_patches, new_figure, quarter_inches,
                    setup_axes, tint)
+from . import exercises
 from .exercises import check_value, feedback
 from .widgets import check_controls, explains_invalid, explorer, slider
 
@@ -582,3 +583,54 @@ def check_x4_recipe(answer):
         hint = ("with this stride, o = 4i for every i needs (k-1) + 1 - 2p + output_padding = s; "
                 "pick k and output_padding, then solve for p.")
     return feedback(answer, _is_x4(k, s, p, op), hint)
+
+
+def _layers_mapping(i, o, max_kernel):
+    """Brute force: every (k, s, p, output_padding), dilation 1, with k <= max_kernel, s <= 4,
+    p < k and output_padding < s, whose transposed convolution maps size i to size o."""
+    found = []
+    for k in range(1, max_kernel + 1):
+        for s in range(1, 5):
+            for p in range(k):
+                for op in range(s):
+                    if (i - 1) * s - 2 * p + (k - 1) + op + 1 == o:
+                        found.append((k, s, p, op))
+    return sorted(found)
+
+
+def check_layer_solver(function):
+    """Exercise 5: the learner's layers_mapping(i, o, max_kernel), on sizes the notebook never used."""
+    cases = [dict(i=i, o=o, max_kernel=m) for i, o, m in
+             [(11, 22, 4), (5, 10, 3), (8, 15, 5), (3, 12, 6), (4, 4, 3), (6, 13, 4), (1, 5, 5), (9, 30, 2)]]
+
+    def sorted_answer(**case):  # any order of the tuples is right
+        found = function(**case)
+        return None if found is None else sorted(tuple(layer) for layer in found)
+
+    return exercises.check_function(
+        None if function is None else sorted_answer, _layers_mapping, cases,
+        "loop over k = 1..max_kernel, s = 1..4, p = 0..k-1 and output_padding = 0..s-1, and keep "
+        "(k, s, p, output_padding) when (i-1)s - 2p + (k-1) + output_padding + 1 equals o.")
+
+
+PADDING_OPTIONS = {
+    "It adds a ring of zeros around the input, as in Conv2d, so the output is 9×9.":
+        "In a transposed convolution, padding is the padding of the convolution it transposes, and "
+        "it works on the output side: o = (5 − 1)·1 − 2·1 + 2 + 1 = 5.",
+    "It crops one row and one column from each side of the output, so 5×5 comes out.":
+        "Without padding the stamps cover 7×7; padding = 1 crops a ring, the one that "
+        "Conv2d(kernel_size=3, padding=1), the convolution this layer transposes, added.",
+    "It adds a ring of zeros around the output, so the output is 9×9.":
+        "Nothing is added: without padding the output is already 7×7, and padding = 1 removes a ring.",
+    "Nothing: padding only matters when stride > 1.":
+        "o = (i − 1)s − 2p + d(k − 1) + output_padding + 1 depends on p for every stride: 7×7 without "
+        "padding, 5×5 with padding = 1.",
+}
+
+
+def padding_question():
+    """Exercise 6: what padding does in a transposed convolution."""
+    return exercises.choice(
+        "ConvTranspose2d(kernel_size=3, stride=1, padding=1) receives a 5×5 input. What does "
+        "padding=1 do?", PADDING_OPTIONS,
+        correct="It crops one row and one column from each side of the output, so 5×5 comes out.")

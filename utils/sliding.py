@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from . import draw, widgets
 from .conv import conv2d_loops, conv_output_size
-from .exercises import check_value, feedback
+from .exercises import check_function, check_value, choice, feedback
 
 # The explorer's sliders: name -> (label, default, min, max). The default is the
 # configuration of the gallery animation figures/gallery/conv_half_padding.gif.
@@ -494,7 +494,7 @@ FIGURES = {
 # ---------------------------------------------------------------------------
 
 OUTPUT_SIZE_QUESTION = dict(i=11, k=3, s=2, p=1, d=2)
-ONE_VALUE_QUESTION = dict(padding=1, row=3, col=3)
+ONE_VALUE_QUESTION = dict(padding=1, row=2, col=0)  # not y[0, 0] of step 1, nor any value shown
 SAME_PADDING_KERNEL = 5
 INPUT_SIZES_QUESTION = dict(k=5, s=3, p=1, o=4)
 DILATION_CASES = [  # (input shape, kernel shape, dilation)
@@ -527,9 +527,9 @@ def check_one_value(answer):
     """Exercise 2: output[row, col] of the step-1 example with padding, by hand."""
     q = ONE_VALUE_QUESTION
     expected = conv2d_loops(EXAMPLE_INPUT, EXAMPLE_KERNEL, padding=q["padding"])[q["row"], q["col"]]
-    hint = ("pad x with one ring of zeros (6×6), then take the 3×3 window that starts at "
-            "row 3, column 3 of the padded input; its last row and column are padding, so only "
-            "the top-left 2×2 taps of the kernel meet input values. Multiply tap by tap and add.")
+    hint = ("pad x with one ring of zeros, then take the 3×3 window that starts at row 2, "
+            "column 0 of the padded input; its first column is padding, so only the right two "
+            "columns of the kernel meet input values. Multiply tap by tap and add.")
     if _is(answer, conv2d_loops(EXAMPLE_INPUT, EXAMPLE_KERNEL[::-1, ::-1],
                                 padding=q["padding"])[q["row"], q["col"]]):
         hint = "that is the flipped-kernel (maths) convolution: do not rotate the kernel."
@@ -606,3 +606,61 @@ def check_dilation(answer):
                             f"row a·d, column b·d of the kernel with holes, and every other "
                             f"entry is 0. Is the kernel rotated by mistake?")
     return feedback(answer, True, "")
+
+
+# Exercise 6 (coding): which input cells one output cell reads, along one axis.
+CELLS_READ_CASES = [  # none of them appears in notebook 01: stride that does not divide,
+    # dilation, padding on both ends, a window that reads only padding, k = 1, k > i
+    dict(i=7, k=3, s=2, p=1, d=1, r=0), dict(i=7, k=3, s=2, p=1, d=1, r=3),
+    dict(i=8, k=3, s=3, p=0, d=1, r=1), dict(i=9, k=3, s=1, p=2, d=2, r=0),
+    dict(i=9, k=3, s=1, p=2, d=2, r=8), dict(i=10, k=4, s=3, p=1, d=2, r=1),
+    dict(i=5, k=1, s=2, p=0, d=1, r=2), dict(i=4, k=5, s=1, p=2, d=1, r=0),
+    dict(i=3, k=3, s=1, p=2, d=1, r=4), dict(i=6, k=2, s=4, p=1, d=3, r=1),
+    dict(i=2, k=1, s=1, p=1, d=1, r=0),
+]
+
+
+def cells_read_by_slicing(i, k, s, p, d, r):
+    """The input cells (0 .. i-1) that output cell r reads along one axis, in order.
+
+    Found without the index formula: slice a padded row of cell numbers (-1 marks the
+    padding) the way the window sees it, and drop the padding.
+    """
+    padded = np.pad(np.arange(i), p, constant_values=-1)
+    taps = padded[r * s: r * s + d * (k - 1) + 1: d]
+    return [int(t) for t in taps if t >= 0]
+
+
+def check_cells_read(function):
+    """Exercise 6: the learner's cells_read(i, k, s, p, d, r) on CELLS_READ_CASES."""
+    hint = ("in the padded row, tap a of output cell r sits at r·s + a·d, and the input's cell 0 "
+            "sits at p; keep only the taps that land on the input, in order.")
+    return check_function(function, cells_read_by_slicing, CELLS_READ_CASES, hint)
+
+
+# Exercise 7 (misconception): what padding=p does, and what it does to the output size.
+PADDING_QUESTION = dict(
+    question="torch.nn.Conv2d(1, 1, kernel_size=3, padding=1) gets an 8×8 input (stride 1, no "
+             "dilation). What does padding=1 do?",
+    options={
+        "It adds one row and one column of zeros in total (9×9), so the output is 7×7.":
+            "In PyTorch and in this series p counts the zeros on EACH side: 2p per axis. (D2L "
+            "writes p for the total of both sides, which is where this reading comes from.)",
+        "It adds a ring of zeros one cell wide (10×10), so the output is 8×8.":
+            "p zeros on each side make the axis 8 + 2·1 = 10 cells long, and a 3-cell window "
+            "fits at 10 − 3 + 1 = 8 starts: the padding gives back the k − 1 = 2 positions "
+            "the window loses.",
+        "It adds a ring of zeros, so the output is 10×10: padding grows the output by 2p.":
+            "The padded input is 10×10, but the window still loses k − 1 positions on it: a "
+            "3-cell window fits at 10 − 3 + 1 = 8 starts.",
+        "The output is 6×6 whatever the padding: the output size depends only on i and k.":
+            "Padding adds window positions: in step 4 the same 5×5 input and 3×3 kernel gave "
+            "3×3, 5×5 and 7×7 outputs for p = 0, 1 and 2.",
+    },
+    correct="It adds a ring of zeros one cell wide (10×10), so the output is 8×8.",
+)
+
+
+def ask_padding():
+    """Exercise 7 as buttons: pick an option to see why it is right or wrong."""
+    return choice(**PADDING_QUESTION)

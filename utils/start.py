@@ -36,7 +36,10 @@ def fig_colour_legend():
 
 
 def fig_big_picture():
-    """Convolution maps 4x4 to 2x2 with C; the transposed convolution maps 2x2 back to 4x4 with Cᵀ."""
+    """Convolution maps 4x4 to 2x2; the transposed convolution maps 2x2 back to a 4x4 with other values.
+
+    Orientation only: no C, Cᵀ or vec here (notebooks 02 and 03 introduce them).
+    """
     rng = np.random.default_rng(0)
     x = rng.integers(0, 4, (4, 4)).astype(float)
     w = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]], dtype=float)
@@ -49,10 +52,11 @@ def fig_big_picture():
     draw_grid(ax, fill(back.shape, "output"), back, title="transposed output 4×4",
               origin=(13, 0), fontsize=8)
     ax.annotate("", xy=(6.7, 2), xytext=(4.3, 2), arrowprops=dict(arrowstyle="->", lw=1.5))
-    ax.text(5.5, 1.7, "convolution\nO = C·vec(I)", ha="center", va="bottom", fontsize=9)
+    ax.text(5.5, 1.7, "convolution", ha="center", va="bottom", fontsize=9)
     ax.annotate("", xy=(12.7, 2), xytext=(9.3, 2), arrowprops=dict(arrowstyle="->", lw=1.5))
-    ax.text(11.0, 1.7, "transposed\nconvolution\nCᵀ·vec(O)", ha="center", va="bottom", fontsize=9)
-    fig.suptitle("Cᵀ restores the 4×4 shape, not the values: it is not an inverse", fontsize=10)
+    ax.text(11.0, 1.7, "transposed\nconvolution", ha="center", va="bottom", fontsize=9)
+    fig.suptitle("The transposed convolution restores the 4×4 shape, not the values: it is not an inverse",
+                 fontsize=10)
     return fig
 
 
