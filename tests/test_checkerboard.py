@@ -247,3 +247,33 @@ def test_figures_make_figures():
     for name, make in cb.FIGURES.items():
         assert name.startswith("05_") and name.endswith(".png")
         assert isinstance(make(), Figure), name
+
+
+def test_overlap_counts_exercise_accepts_loop_counts_and_rejects_a_wrapped_period(capsys):
+    def by_loops(k, s, n):  # every stamp adds one to the cells it covers
+        counts = np.zeros((n - 1) * s + k)
+        for a in range(n):
+            counts[a * s: a * s + k] += 1
+        return counts
+
+    assert cb.check_overlap_counts(by_loops) is True
+
+    def interior_everywhere(k, s, n):  # forgets that the borders get fewer stamps
+        counts = by_loops(k, s, n)
+        return np.full_like(counts, counts.max())
+
+    assert cb.check_overlap_counts(interior_everywhere) is False
+    assert "Hint:" in capsys.readouterr().out
+
+
+def test_flat_input_question_explains_every_option_and_its_right_answer_holds():
+    box = cb.flat_input_question()
+    buttons, answer = box.children[1], box.children[2]
+    verdicts = []
+    for option in cb.FLAT_INPUT_OPTIONS:
+        buttons.value = option
+        verdicts.append(answer.value.split()[0])
+        assert len(answer.value.split()) > 10
+    assert verdicts == ["Not", "Right.", "Not", "Not"]
+    out = utils.conv_transpose2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, 3, 3)), stride=2)[0, 0, 2:-2, 2:-2]
+    assert set(np.unique(out)) == {1.0, 2.0, 4.0} and np.array_equal(out[:2, :2], out[2:4, 2:4])

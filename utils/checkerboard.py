@@ -14,7 +14,7 @@ import functools
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import draw
+from . import draw, exercises
 from .draw import format_value
 from .conv import conv2d, conv_transpose2d, conv_transpose2d_backward
 from .exercises import check_value, feedback
@@ -409,6 +409,45 @@ def check_bilinear_kernel(answer):
                        "it is the outer product of a 1-D kernel with itself. In bilinear x2, "
                        "each output pixel lies 1/4 pixel from one input pixel and 3/4 from "
                        "the next: the closer one gets the larger weight.")
+
+
+def _overlap_counts_1d(k, s, n):
+    """Stamps per output cell of a 1-D transposed convolution of n ones with k ones, stride s."""
+    return conv_transpose2d(np.ones((1, 1, 1, n)), np.ones((1, 1, 1, k)), stride=(1, s))[0, 0, 0]
+
+
+def check_overlap_counts(function):
+    """Exercise 5: the learner's overlap_counts(k, s, n), on layers the notebook never drew."""
+    cases = [dict(k=k, s=s, n=n) for k, s, n in
+             [(5, 2, 7), (7, 3, 5), (2, 3, 4), (6, 2, 3), (4, 4, 3), (1, 2, 5), (9, 4, 4), (3, 1, 4)]]
+    return exercises.check_function(
+        function, _overlap_counts_1d, cases,
+        "there are (n − 1)·s + k output cells; stamp n covers cells n·s to n·s + k − 1: add 1 to "
+        "each of them, for every stamp.")
+
+
+FLAT_INPUT_OPTIONS = {
+    "A flat image: a flat input stays flat.":
+        "The stamps overlap unevenly: with k = 3 and s = 2, an interior cell gets 1, 2 or 4 stamps "
+        "(a row count of 1 or 2 times a column count of 1 or 2).",
+    "A grid with period 2 of 1s, 2s and 4s.":
+        "Each cell adds the stamps that reach it, and 3 is not a multiple of 2: rows alternate "
+        "between 1 and 2 stamps, columns too, and a cell gets their product.",
+    "Ones separated by zeros, as stride 2 inserts zeros between the input values.":
+        "Zeros are inserted in view 3's input, but the kernel (3 wide) is wider than the stride (2), "
+        "so the stamps cover every output cell. Gaps appear only when k < s.",
+    "A flat image of 2.25, the average overlap k²/s².":
+        "9/4 is the average number of stamps per cell, but no cell gets the average: each gets "
+        "1, 2 or 4.",
+}
+
+
+def flat_input_question():
+    """Exercise 6: what a k=3, s=2 transposed convolution of ones does to a flat input of ones."""
+    return exercises.choice(
+        "A transposed convolution with k = 3, s = 2 and all weights equal to 1 is applied to a "
+        "flat 8×8 input of ones. What comes out, away from the borders?",
+        FLAT_INPUT_OPTIONS, correct="A grid with period 2 of 1s, 2s and 4s.")
 
 
 # ---------------------------------------------------------------------------
