@@ -369,34 +369,32 @@ OUTPUT_PADDING_INPUT = np.array([[1.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 2.
 
 
 def figure_output_padding():
-    """i=3, k=3, s=2, p=1: output_padding 0 gives 5x5; 1 gives 6x6 with a computed extra edge."""
-    y, w, s, p = OUTPUT_PADDING_INPUT, KERNEL, 2, 1
-    fig = Figure(figsize=(10, 8.25), layout="constrained")
-    axes = fig.subplots(2, 2, width_ratios=[8, 6]).ravel()
-    for r, op in enumerate((0, 1)):
+    """i=3, k=3, s=2, output_padding=1: with p=1 the extra edge is computed, with p=0 it is zero."""
+    y, w, s, op = OUTPUT_PADDING_INPUT, KERNEL, 2, 1
+    fig = Figure(figsize=(10, 9.5), layout="constrained")
+    axes = fig.subplots(2, 2, width_ratios=[10, 8]).ravel()
+    for r, (p, says) in enumerate([(1, "computed from the input: output_padding ≤ p"),
+                                   (0, "zeros, past every stamp: output_padding > p")]):
         out = conv_transpose2d_as_conv(y, w, stride=s, padding=p, output_padding=op)
-        padded = _draw_view3(axes[2 * r], y, w, s, p, 1, op, out.shape[0] - 1, out.shape[1] - 1)
-        axes[2 * r].set_title(f"output_padding = {op}: stretched, padded input "
+        o = out.shape[0]
+        padded = _draw_view3(axes[2 * r], y, w, s, p, 1, op, o - 1, o - 1)
+        axes[2 * r].set_title(f"p = {p}, output_padding = 1: stretched, padded input "
                               f"({padded.shape[0]}×{padded.shape[1]})", fontsize=10)
-        axes[2 * r].set_xlim(-0.2, 8.2)
-        axes[2 * r].set_ylim(8.2, -0.2)
-        roles = np.full(out.shape, "output")
-        _grid(axes[2 * r + 1], roles, out, None)
-        axes[2 * r + 1].set_title(f"output ({out.shape[0]}×{out.shape[1]})", fontsize=10)
-        axes[2 * r + 1].set_xlim(-0.2, 6.2)
-        axes[2 * r + 1].set_ylim(6.2, -0.2)
-        if not op:  # the last window of the top panel and the cell it computes
-            draw.outline(axes[1], 4, 4)
-        if op:
-            draw.outline(axes[3], 5, 0, 1, 6)
-            draw.outline(axes[3], 0, 5, 6, 1)
-            axes[3].text(3, 6.6, "extra row and column: computed from the input, not zeros",
-                         ha="center", va="top", fontsize=9, color=draw.COLORS["highlight"])
+        axes[2 * r].set_xlim(-0.2, 10.2)
+        axes[2 * r].set_ylim(10.2, -0.2)
+        _grid(axes[2 * r + 1], np.full(out.shape, "output"), out, None)
+        axes[2 * r + 1].set_title(f"output ({o}×{o})", fontsize=10)
+        axes[2 * r + 1].set_xlim(-0.2, 8.2)
+        axes[2 * r + 1].set_ylim(9.2, -0.2)
+        draw.outline(axes[2 * r + 1], o - 1, 0, 1, o)
+        draw.outline(axes[2 * r + 1], 0, o - 1, o, 1)
+        axes[2 * r + 1].text(o / 2, o + 0.4, f"extra row and column:\n{says}", ha="center", va="top",
+                             fontsize=9, color=draw.COLORS["highlight"])
     axes[2].legend(handles=draw.legend_patches("input", "zeros", "padding"), loc="upper center",
                    bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=9, frameon=False)
-    fig.suptitle("input 3×3, k = 3, s = 2, p = 1, kernel rotated 180°: output_padding adds one "
-                 "more window at the bottom/right\n(a 5×5 and a 6×6 image both convolve to 3×3; "
-                 "output_padding picks which size comes back)", fontsize=11)
+    fig.suptitle("input 3×3, k = 3, s = 2, output_padding = 1, kernel rotated 180°; the last window "
+                 "is outlined\ntop: p = 1, it still covers an input value; bottom: p = 0, it covers "
+                 "only padding", fontsize=11)
     return fig
 
 
