@@ -456,7 +456,8 @@ def figure_output_size():
     _arrow(ax, (3.3, 3), (4.7, 3))
     ax.text(8.5, 6.7, "k=3, s=2, p=1, all ones: each number counts the stamps that land there.\n"
             "conv2d(k=3, s=2, p=1) maps 5×5 and 6×6 to 3×3, so the transposed convolution must be "
-            "told which;\noutput_padding adds the red row and column (computed stamps, not zeros)",
+            "told which;\noutput_padding adds the highlighted row and column: stamps land there, since "
+            "output_padding ≤ p (past p they would be zeros)",
             ha="center", va="top", fontsize=9)
     ax.set_xlim(-0.3, 18.3)
     ax.set_ylim(9.0, -1.0)
