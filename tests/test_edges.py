@@ -677,3 +677,14 @@ def test_render_functions_accept_the_ends_of_their_ranges(name):
             # a Figure, or a one-line reason the combination is impossible (never a range error)
             assert not isinstance(result, str) or (" must be an int from" not in result
                                                    and " must be one of" not in result), (parameter, value, result)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("conv2d_backward", (ones(1, 1, 3000, 3000), ones(1, 1, 4, 4), np.zeros((1, 1, 2997, 2997)))),
+    ("conv_transpose2d_backward", (np.zeros((1, 1, 2997, 2997)), ones(1, 1, 4, 4), ones(1, 1, 3000, 3000))),
+])
+def test_gradients_refuse_weight_columns_over_the_budget(name, args):
+    # the weight gradient gathers 4*4 taps per output pixel: 16 * 2997**2 > MAX_ENTRIES
+    error, seconds, peak = measured(lambda: getattr(utils, name)(*args))
+    assert isinstance(error, ValueError) and "the weight gradient's columns" in str(error), error
+    assert "(16, 8982009)" in str(error) and seconds < 1 and peak < 50

@@ -768,6 +768,9 @@ def conv2d_backward(x, w, grad_output, stride=1, padding=0, dilation=1, groups=1
 
     x: (N, C_in, H, W), w: (C_out, C_in/groups, kH, kW), grad_output: (N, C_out, Ho, Wo).
     grad_x is a transposed convolution of grad_output with the same w (it is C.T @ grad).
+    Parameters as for conv2d, but 4-D arrays only (no unbatched input, no empty batch)
+    and int padding only. Refuses weight-gradient columns, (C_in*kH*kW, N*Ho*Wo), of
+    more than MAX_ENTRIES entries.
     """
     x = _array(x, "x", 4, "(N, C_in, H, W)")
     w = _array(w, "w", 4, "(C_out, C_in/groups, kH, kW)")
@@ -778,6 +781,9 @@ def conv2d_backward(x, w, grad_output, stride=1, padding=0, dilation=1, groups=1
         raise ValueError(f"grad_output must have the shape of conv2d's output {expected}, "
                          f"got {grad_output.shape}")
     _check_conv_channels(x, w, groups)
+    _check_budget("the weight gradient's columns", (x.shape[1] * w.shape[2] * w.shape[3],
+                                                    expected[0] * expected[2] * expected[3]),
+                  _dtype(x, w, grad_output).itemsize, _params(stride=s, padding=p, dilation=d))
     # output_padding recovers the rows/columns that the stride skipped past
     op = tuple((i + 2 * p_ - d_ * (k - 1) - 1) % s_
                for i, k, s_, p_, d_ in zip(x.shape[2:], w.shape[2:], s, p, d))
@@ -794,7 +800,9 @@ def conv_transpose2d_backward(x, w, grad_output, stride=1, padding=0, output_pad
     x: (N, C_in, H, W), w: (C_in, C_out/groups, kH, kW), grad_output: (N, C_out, Ho, Wo).
     The transposed convolution is the adjoint of conv2d, so its input gradient is
     an ordinary conv2d of grad_output, and its weight gradient is conv2d's weight
-    gradient with the roles of input and output swapped.
+    gradient with the roles of input and output swapped. Parameters as for
+    conv_transpose2d, but 4-D arrays only (no unbatched input, no empty batch). Refuses
+    weight-gradient columns, (C_out*kH*kW, N*H*W), of more than MAX_ENTRIES entries.
     """
     x = _array(x, "x", 4, "(N, C_in, H, W)")
     w = _array(w, "w", 4, "(C_in, C_out/groups, kH, kW)")
@@ -810,6 +818,10 @@ def conv_transpose2d_backward(x, w, grad_output, stride=1, padding=0, output_pad
     if grad_output.shape != expected:
         raise ValueError(f"grad_output must have the shape of conv_transpose2d's output "
                          f"{expected}, got {grad_output.shape}")
+    _check_budget("the weight gradient's columns", (expected[1] * w.shape[2] * w.shape[3],
+                                                    x.shape[0] * x.shape[2] * x.shape[3]),
+                  _dtype(x, w, grad_output).itemsize,
+                  _params(stride=s, padding=p, output_padding=op, dilation=d))
     grad_x = conv2d(grad_output, w, None, s, p, d, groups)[:, :, : x.shape[2], : x.shape[3]]
     grad_w = _weight_grad(grad_output, x, w.shape[2:], s, p, d, groups)
     grad_bias = grad_output.sum(axis=(0, 2, 3))
