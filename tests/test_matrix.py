@@ -153,8 +153,8 @@ def _expected_answers():
     shape = (o * o, 36)
     nonzero = sorted(r * 5 + c for r in range(-1, 2) for c in range(-1, 2)
                      if 0 <= r < 5 and 0 <= c < 5)
-    placed = np.zeros((4, 4))
-    placed[1:4, 0:3] = np.arange(1, 10).reshape(3, 3)
+    placed = np.zeros((4, 5))  # a 4×5 input; row 4 of C is output (1, 1)
+    placed[1:4, 1:4] = np.arange(1, 10).reshape(3, 3)
     sparsity = 1 - (6 * 6 * 9) / (36 * 64)
     gigabytes = 128 ** 4 * 4 / 1e9
     return {
@@ -186,3 +186,23 @@ def test_checkers_reject_junk(capsys):
     for checker in _expected_answers():
         assert checker("not a number") is False
     assert capsys.readouterr().out.count("Not yet.") == len(_expected_answers())
+
+
+def test_build_c_checker(capsys):
+    def right(w, input_shape, stride, padding, dilation):
+        return conv.conv_matrix(w, input_shape, stride=stride, padding=padding, dilation=dilation)
+
+    def ignores_dilation(w, input_shape, stride, padding, dilation):
+        return conv.conv_matrix(w, input_shape, stride=stride, padding=padding)
+
+    assert matrix.check_build_c(right) is True
+    assert matrix.check_build_c(ignores_dilation) is False
+    assert "Hint:" in capsys.readouterr().out
+    shapes = [(kernel, shape) for kernel, shape, *_ in matrix.BUILD_C_CASES]
+    assert any(k[0] != k[1] for k, _ in shapes) and any(s[0] != s[1] for _, s in shapes)
+
+
+def test_inverse_question_has_one_right_option_and_explains_every_option():
+    q = matrix.INVERSE_QUESTION
+    assert q["correct"] in q["options"] and len(q["options"]) >= 3
+    assert all(len(why.split()) >= 10 for why in q["options"].values())

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from . import conv, widgets
 from .draw import COLORS, draw_grid, fill, new_figure, outline, setup_axes, tint
-from .exercises import check_value, feedback
+from .exercises import check_function, check_value, choice, feedback
 
 # Categorical colours for "which window" (im2col figure), from the same Okabe-Ito set
 # as the role palette; used only where four windows must be told apart at once.
@@ -492,11 +492,15 @@ def check_nonzero_columns(answer):
 
 
 def check_row_of_c(answer):
-    """Exercise 3: row 2 of C (output (1, 0)) for i=4, w = arange(1, 10).reshape(3, 3), s=1, p=0."""
+    """Exercise 3: row 4 of C (output (1, 1)) for a 4×5 input, w = arange(1, 10).reshape(3, 3), s=1, p=0.
+
+    Not a row notebook 02 prints: its printed C is for a 4×4 input.
+    """
     w = np.arange(1, 10, dtype=float).reshape(3, 3)
-    expected = conv.conv_matrix(w, (4, 4))[2]
-    hint = ("Output (1, 0) reads rows 1–3 and columns 0–2 of the input: put w there in a 4×4 "
-            "array of zeros, then flatten it (16 numbers, row by row).")
+    expected = conv.conv_matrix(w, (4, 5))[4]
+    hint = ("The output is 2×3, so row 4 is output (1, 1); find the input rows and columns its "
+            "window reads, put w there in a 4×5 array of zeros, then flatten it (20 numbers, row "
+            "by row).")
     if answer is None:
         return feedback(None, False, hint)
     try:
@@ -530,6 +534,64 @@ def check_dense_c_gigabytes(answer):
     except (TypeError, ValueError):
         correct = False
     return feedback(answer, correct, hint)
+
+
+# Exercise 6 (coding): the learner builds C for any input shape, kernel, stride, padding, dilation.
+BUILD_C_CASES = [  # (kernel shape, input shape, stride, padding, dilation); none is in notebook 02
+    ((2, 3), (5, 7), 1, 0, 1),  # non-square kernel and input
+    ((3, 3), (6, 6), 2, 0, 1),  # a stride that does not divide i - k
+    ((3, 3), (4, 6), 1, 1, 1),  # padding: the taps that land in it are dropped
+    ((3, 3), (7, 7), 1, 0, 2),  # dilation
+    ((3, 2), (6, 5), 3, 2, 1),  # stride and padding, non-square
+    ((1, 1), (3, 4), 2, 1, 1),  # some windows read only padding: rows of zeros
+    ((2, 2), (6, 6), 2, 1, 2),  # everything at once
+]
+
+
+def _build_c_cases():
+    rng = np.random.default_rng(6)
+    return [dict(w=rng.integers(1, 10, size=kernel).astype(float), input_shape=shape, stride=s,
+                 padding=p, dilation=d) for kernel, shape, s, p, d in BUILD_C_CASES]
+
+
+def conv_matrix_by_columns(w, input_shape, stride, padding, dilation):
+    """C built column by column: column j is the convolution of an image that is 1 at pixel j."""
+    H, W = input_shape
+    columns = [conv.conv2d_loops(pixel.reshape(H, W), w, stride=stride, padding=padding,
+                                 dilation=dilation).ravel() for pixel in np.eye(H * W)]
+    return np.stack(columns, axis=1)
+
+
+def check_build_c(function):
+    """Exercise 6: the learner's build_C(w, input_shape, stride, padding, dilation)."""
+    hint = ("row r·Wo + c is the kernel laid over the window of output (r, c) on a zero canvas the "
+            "size of the PADDED input (window start r·s, c·s; taps d apart); cut the padding off "
+            "the canvas, then flatten it row by row.")
+    return check_function(function, conv_matrix_by_columns, _build_c_cases(), hint)
+
+
+# Exercise 7 (misconception): can the output of a convolution be undone?
+INVERSE_QUESTION = dict(
+    question="Step 3's C is 4 × 16: it maps a 4×4 input to a 2×2 output. Which statement is true?",
+    options={
+        "C is a matrix, so C⁻¹·vec(O) gives the input back.":
+            "Only a square matrix of full rank has an inverse. C turns 16 numbers into 4, so "
+            "different inputs must share an output, and no matrix can tell them apart again.",
+        "Cᵀ·vec(O) gives the input back: it has 16 numbers, one per input pixel.":
+            "Cᵀ gives back the shape (16 numbers, a 4×4 map), not the values: the cell below "
+            "shows it. Notebook 03 starts from exactly this.",
+        "Many different inputs give exactly the same output, so the input cannot be recovered.":
+            "C has 16 columns but rank at most 4, so at least 12 independent directions of the "
+            "input change nothing in the output: add any of them to an input and the output stays "
+            "the same. The cell below checks it.",
+    },
+    correct="Many different inputs give exactly the same output, so the input cannot be recovered.",
+)
+
+
+def ask_inverse():
+    """Exercise 7 as buttons: pick an option to see why it is right or wrong."""
+    return choice(**INVERSE_QUESTION)
 
 
 FIGURES = {
