@@ -127,9 +127,9 @@ def _check_budget(what, shape, itemsize, parameters):
 def _check_loop(what, steps, parameters, instead):
     """Refuse a Python loop of more than MAX_LOOP_STEPS steps."""
     if steps > MAX_LOOP_STEPS:
-        raise ValueError(f"{what} would loop {steps:,} times in Python with {parameters}; that is "
-                         f"more than the budget of {MAX_LOOP_STEPS:,} steps "
-                         f"(utils.conv.MAX_LOOP_STEPS): use {instead}, which does not loop over pixels")
+        raise ValueError(f"{what} would loop {steps:,} times in Python with {parameters}; that "
+                         f"is more than the budget of {MAX_LOOP_STEPS:,} steps (utils.conv."
+                         f"MAX_LOOP_STEPS): use {instead}, which does not loop over pixels")
 
 
 def _dtype(*arrays):
@@ -163,9 +163,11 @@ def _conv_size_1d(i, k, s, p, d):
 def conv_output_size(i, k, stride=1, padding=0, dilation=1):
     """Output size of a convolution: o = floor((i + 2p - d(k-1) - 1) / s) + 1.
 
-    i, k and the parameters are ints or (h, w) pairs; the result is an int if
-    every argument is an int, else an (h, w) tuple. Raises ValueError when the
-    (dilated) kernel does not fit in the padded input.
+    i, k and the parameters are ints or (h, w) pairs, taken by position in the order
+    of the formula; the result is an int if every argument is an int, else an (h, w)
+    tuple. i, k, stride, dilation >= 1, padding >= 0, all at most MAX_SIZE (ints, not
+    floats or bools). Raises ValueError when the (dilated) kernel does not fit in the
+    padded input.
     """
     scalar = all(not isinstance(v, (tuple, list)) for v in (i, k, stride, padding, dilation))
     i, k = _pair(i, "i", 1), _pair(k, "k", 1)
@@ -177,8 +179,9 @@ def conv_output_size(i, k, stride=1, padding=0, dilation=1):
 def conv_transpose_output_size(i, k, stride=1, padding=0, dilation=1, output_padding=0):
     """Output size of a transposed convolution: o = (i-1)s - 2p + d(k-1) + output_padding + 1.
 
-    Ints or (h, w) pairs, as for conv_output_size. output_padding must be
-    smaller than the stride or the dilation (PyTorch's rule).
+    Ints or (h, w) pairs, as for conv_output_size. output_padding (>= 0) must be
+    smaller than the stride or the dilation (PyTorch's rule). Raises ValueError when
+    the padding crops away the whole output.
     """
     args = (i, k, stride, padding, dilation, output_padding)
     scalar = all(not isinstance(v, (tuple, list)) for v in args)
@@ -519,8 +522,8 @@ def _col2im(cols, out_hw, k, s, p, d, blocks):
         rows = _tap_index(bh, H, kh, sh, ph, dh).T  # (kH, bh)
         columns = _tap_index(bw, W, kw, sw, pw, dw).T  # (kW, bw)
         out = np.zeros((N, C, H + 1, W + 1), dtype=cols.dtype)
-        np.add.at(out, (slice(None), slice(None), rows[:, None, :, None], columns[None, :, None, :]),
-                  cols)
+        every = slice(None)
+        np.add.at(out, (every, every, rows[:, None, :, None], columns[None, :, None, :]), cols)
         return out[:, :, :H, :W]
     # rows of one phase: enough for every tap, and for the output after the padding p
     Hq = max(bh + dh * (kh - 1) // sh, -(-(p[0] + out_hw[0]) // sh))
@@ -608,7 +611,8 @@ def _padding_mode(x, kernel_size, padding, stride, dilation):
     if padding == "valid":
         return x, 0
     if padding != "same":
-        raise ValueError(f"padding must be an int, an (h, w) pair, 'valid' or 'same', got {padding!r}")
+        raise ValueError(f"padding must be an int, an (h, w) pair, 'valid' or 'same', "
+                         f"got {padding!r}")
     if _pair(stride, "stride", 1) != (1, 1):
         raise ValueError(f"padding='same' needs stride=1 (as in torch), got stride={stride!r}")
     # Ho = H needs 2p = d(k-1); when that is odd, torch pads the extra row/column at the end
@@ -686,7 +690,8 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
     """
     x = _array(x, "x", (3, 4), "(N, C_in, H, W) or unbatched (C_in, H, W)", empty_batch=True)
     if x.ndim == 3:  # unbatched, as torch allows: a batch of one
-        return conv_transpose2d(x[None], w, bias, stride, padding, output_padding, groups, dilation)[0]
+        out = conv_transpose2d(x[None], w, bias, stride, padding, output_padding, groups, dilation)
+        return out[0]
     w = _array(w, "w", 4, "(C_in, C_out/groups, kH, kW)")
     _check_channels(x, w, groups, "C_in", "C_in")
     N, C_in, H, W = x.shape
