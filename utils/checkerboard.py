@@ -422,32 +422,32 @@ def check_overlap_counts(function):
              [(5, 2, 7), (7, 3, 5), (2, 3, 4), (6, 2, 3), (4, 4, 3), (1, 2, 5), (9, 4, 4), (3, 1, 4)]]
     return exercises.check_function(
         function, _overlap_counts_1d, cases,
-        "there are (n − 1)·s + k output cells; stamp n covers cells n·s to n·s + k − 1: add 1 to "
-        "each of them, for every stamp.")
+        "there are (n − 1)·s + k output cells, and the stamp of input a starts at cell a·s. Which "
+        "cells does it cover?")
 
 
 FLAT_INPUT_OPTIONS = {
     "A flat image: a flat input stays flat.":
-        "The stamps overlap unevenly: with k = 3 and s = 2, an interior cell gets 1, 2 or 4 stamps "
-        "(a row count of 1 or 2 times a column count of 1 or 2).",
-    "A grid with period 2 of 1s, 2s and 4s.":
-        "Each cell adds the stamps that reach it, and 3 is not a multiple of 2: rows alternate "
-        "between 1 and 2 stamps, columns too, and a cell gets their product.",
+        "The stamps overlap unevenly: with k = 5 and s = 2, an interior row gets 3 or 2 stamps, a "
+        "column too, and a cell gets their product: 9, 6 or 4.",
+    "A grid with period 2 of 4s, 6s and 9s.":
+        "Each cell adds the stamps that reach it, and 5 is not a multiple of 2: rows alternate "
+        "between 3 and 2 stamps, columns too, and a cell gets their product.",
     "Ones separated by zeros, as stride 2 inserts zeros between the input values.":
-        "Zeros are inserted in view 3's input, but the kernel (3 wide) is wider than the stride (2), "
+        "Zeros are inserted in view 3's input, but the kernel (5 wide) is wider than the stride (2), "
         "so the stamps cover every output cell. Gaps appear only when k < s.",
-    "A flat image of 2.25, the average overlap k²/s².":
-        "9/4 is the average number of stamps per cell, but no cell gets the average: each gets "
-        "1, 2 or 4.",
+    "A flat image of 6.25, the average overlap k²/s².":
+        "25/4 is the average number of stamps per cell, but no cell gets the average: each gets "
+        "4, 6 or 9.",
 }
 
 
 def flat_input_question():
-    """Exercise 6: what a k=3, s=2 transposed convolution of ones does to a flat input of ones."""
+    """Exercise 6: what a k=5, s=2 transposed convolution of ones does to a flat input of ones."""
     return exercises.choice(
-        "A transposed convolution with k = 3, s = 2 and all weights equal to 1 is applied to a "
+        "A transposed convolution with k = 5, s = 2 and all weights equal to 1 is applied to a "
         "flat 8×8 input of ones. What comes out, away from the borders?",
-        FLAT_INPUT_OPTIONS, correct="A grid with period 2 of 1s, 2s and 4s.")
+        FLAT_INPUT_OPTIONS, correct="A grid with period 2 of 4s, 6s and 9s.")
 
 
 # ---------------------------------------------------------------------------
@@ -653,8 +653,9 @@ def figure_zoomed_crops():
                             f"{max_min_ratio(response):.3f}", fontsize=8)
     for ax in axes:
         ax.axis("off")
-    fig.suptitle("Zoomed crop of the held-out part (input: the pooled image). PSNR on the whole "
-                 "held-out part; flat max/min: interior of the output for a flat input", fontsize=10)
+    fig.suptitle("Zoomed crop of the held-out part (input: the pooled image). PSNR on the held-out "
+                 "part without its 4-pixel margin; flat max/min: interior of the output for a flat "
+                 "input", fontsize=10)
     return fig
 
 

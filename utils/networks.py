@@ -610,8 +610,8 @@ def check_layer_solver(function):
 
     return exercises.check_function(
         None if function is None else sorted_answer, _layers_mapping, cases,
-        "loop over k = 1..max_kernel, s = 1..4, p = 0..k-1 and output_padding = 0..s-1, and keep "
-        "(k, s, p, output_padding) when (i-1)s - 2p + (k-1) + output_padding + 1 equals o.")
+        "try every allowed combination of k, s, p and output_padding (mind the limits on p and "
+        "output_padding), and keep those for which the output-size formula of step 5 gives o.")
 
 
 PADDING_OPTIONS = {

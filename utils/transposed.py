@@ -619,9 +619,9 @@ def check_conv_transpose1d(function):
     """Exercise 3: the learner's conv_transpose1d(y, w, stride, padding, output_padding)."""
     return exercises.check_function(
         function, _conv_transpose1d, _conv_transpose1d_cases(),
-        "stamp y[a] * w starting at a * stride on a canvas long enough for every stamp and for "
-        "padding + o cells, o = (len(y) − 1)·stride − 2·padding + len(w) + output_padding; then "
-        "keep cells padding to padding + o.")
+        "follow the scatter view of step 4 in 1-D: where does each stamp start, how long must the "
+        "canvas be, and which cells does padding crop? When output_padding > padding the output "
+        "reaches past the last stamp.")
 
 
 OUTPUT_PADDING_OPTIONS = {
@@ -636,8 +636,8 @@ OUTPUT_PADDING_OPTIONS = {
         "output_padding crops one row fewer at the bottom, so the row stays, with the values the "
         "stamps put there.",
     "The input's last row, unchanged.":
-        "Output cells are sums of input values times kernel entries, and the output is 6 wide, the "
-        "input 3: no output row is an input row.",
+        "Each cell of the extra row is a sum of input values times kernel entries (in step 7 its "
+        "last cell is 2·9 = 18), not an input value.",
 }
 
 
