@@ -654,7 +654,7 @@ PADDING_QUESTION = dict(
             "The padded input is 10×10, but the window still loses k − 1 positions on it: a "
             "3-cell window fits at 10 − 3 + 1 = 8 starts.",
         "The output is 6×6 whatever the padding: the output size depends only on i and k.":
-            "Padding adds window positions: in step 4 the same 5×5 input and 3×3 kernel gave "
+            "Padding adds window positions: in step 3 the same 5×5 input and 3×3 kernel gave "
             "3×3, 5×5 and 7×7 outputs for p = 0, 1 and 2.",
     },
     correct="It adds a ring of zeros one cell wide (10×10), so the output is 8×8.",
