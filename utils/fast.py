@@ -37,10 +37,14 @@ THREADS = os.cpu_count() or 1  # threads for the depthwise passes (benchmarks/ru
 _pool = None  # the threads, started on first use
 
 
-def _in_parallel(work, count):
-    """Run work(start, stop) on THREADS threads, each on its share of range(count)."""
+def _in_parallel(work, count, entries):
+    """Run work(start, stop) on THREADS threads, each on its share of range(count).
+
+    Small jobs (entries, the size of the output, under 4 blocks) run in this thread:
+    waking the others would cost more than it saves.
+    """
     global _pool
-    parts = min(THREADS, count)
+    parts = min(THREADS, count) if entries >= 4 * BLOCK_ENTRIES else 1
     if parts <= 1:
         return work(0, count)
     if _pool is None or _pool._max_workers < parts:
@@ -189,7 +193,7 @@ def _depthwise_passes(phases, weights, taps, out):
                 if t:
                     acc += tmp
 
-    _in_parallel(work, G)
+    _in_parallel(work, G, out.size)
 
 
 def conv_transpose2d_depthwise(x, w, stride, padding, out_hw, dilation):
@@ -225,7 +229,7 @@ def conv_transpose2d_depthwise(x, w, stride, padding, out_hw, dilation):
                             out=tmp)
                 phases[c: c + len(tmp), :, phase, offset: offset + M] += tmp
 
-    _in_parallel(work, C_in)
+    _in_parallel(work, C_in, phases.size)
     # interleave: canvas pixel (r*sh + ph, q*sw + pw) is phase ph*sw + pw at (r, q)
     canvas = phases.reshape(C_in * C_out_per_group, sh, sw, N, rows, columns)
     canvas = canvas.transpose(3, 0, 4, 1, 5, 2).reshape(N, -1, rows * sh, columns * sw)
