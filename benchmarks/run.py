@@ -9,14 +9,16 @@ the explorers' render times and the notebook suite. Prints Markdown; always exit
 Sections: layers (utils.conv2d / conv_transpose2d against torch.nn.functional on
 realistic layers, float32), scaling (the same at two or three sizes), ladder (loops
 vs im2col vs dense C vs conv2d on small inputs), widgets (every explorer's render
-function, from call to PNG), notebooks (the whole suite under strict nbval).
+function, from call to PNG), browser (the latency a learner sees in JupyterLab: key
+press on a slider -> new picture shown; benchmarks/browser.py), notebooks (the whole
+suite under strict nbval).
 
 Times are wall-clock medians over repeated calls after a warm-up. NumPy's BLAS and
 torch run on the same number of threads (--threads, default: every core). Our calls
 and torch's alternate in rounds, so background load slows both alike; still, when
 every core has a thread, any other busy process makes the timings erratic (the header
-prints the load average): measure on an otherwise idle machine. The targets of issue
-9 are reported, never asserted. To measure as on a learner's machine, run it with the
+prints the load average): measure on an otherwise idle machine. The targets of issues
+9 and 18 are reported, never asserted. To measure as on a learner's machine, run it with the
 OpenBLAS workaround variables unset:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py
@@ -33,7 +35,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("layers", "scaling", "ladder", "widgets", "notebooks")
+SECTIONS = ("layers", "scaling", "ladder", "widgets", "browser", "notebooks")
 
 
 def parse_args():
@@ -63,6 +65,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import utils  # noqa: E402
+from utils import fast  # noqa: E402
+
+fast.THREADS = ARGS.threads  # the depthwise passes get as many threads as BLAS and torch
 
 try:
     import torch
@@ -178,44 +183,53 @@ def environment():
 # ---------------------------------------------------------------------------
 
 # One layer is one transposed convolution, x (N, C_in, H, H) -> (N, C_out, Ho, Ho),
-# with kernel k, stride s, padding p and groups g. conv2d is timed on the same layer
-# run the other way, (N, C_out, Ho, Ho) -> (N, C_in, H, H), with the same weight
-# array (the two are adjoint), as an encoder or a discriminator would use it.
+# with kernel k, stride s, padding p, output_padding op and groups g. conv2d is timed
+# on the same layer run the other way, (N, C_out, Ho, Ho) -> (N, C_in, H, H), with the
+# same weight array (the two are adjoint), as an encoder or a discriminator would use it.
 LAYERS = [
-    # name                            N   C_in C_out H  k  s  p  g
-    ("DCGAN generator 1: 512→256, 4→8", 16, 512, 256, 4, 4, 2, 1, 1),
-    ("DCGAN generator 2: 256→128, 8→16", 16, 256, 128, 8, 4, 2, 1, 1),
-    ("DCGAN generator 3: 128→64, 16→32", 16, 128, 64, 16, 4, 2, 1, 1),
-    ("DCGAN generator 4: 64→3, 32→64", 16, 64, 3, 32, 4, 2, 1, 1),
-    ("U-Net decoder step: 128→64, 32→64, k=2", 8, 128, 64, 32, 2, 2, 0, 1),
-    ("3×3 stride 1: 64→64, 56×56", 8, 64, 64, 56, 3, 1, 1, 1),
-    ("grouped 3×3: 128→128, 28×28, groups=4", 8, 128, 128, 28, 3, 1, 1, 4),
-    ("depthwise 3×3: 64 channels, 56×56", 8, 64, 64, 56, 3, 1, 1, 64),
+    # name                                          N  C_in C_out H   k  s  p op  g
+    ("DCGAN generator 1: 512→256, 4→8", 16, 512, 256, 4, 4, 2, 1, 0, 1),
+    ("DCGAN generator 2: 256→128, 8→16", 16, 256, 128, 8, 4, 2, 1, 0, 1),
+    ("DCGAN generator 3: 128→64, 16→32", 16, 128, 64, 16, 4, 2, 1, 0, 1),
+    ("DCGAN generator 4: 64→3, 32→64", 16, 64, 3, 32, 4, 2, 1, 0, 1),
+    ("U-Net decoder step: 128→64, 32→64, k=2", 8, 128, 64, 32, 2, 2, 0, 0, 1),
+    ("3×3 stride 1: 64→64, 56×56", 8, 64, 64, 56, 3, 1, 1, 0, 1),
+    ("strided 3×3: 128→64, 28→56 (conv2d: 56→28)", 8, 128, 64, 28, 3, 2, 1, 1, 1),
+    ("grouped 3×3: 128→128, 28×28, groups=4", 8, 128, 128, 28, 3, 1, 1, 0, 4),
+    ("grouped decoder: 128→128, 16→32, groups=8", 8, 128, 128, 16, 4, 2, 1, 0, 8),
+    ("depthwise 3×3: 64 channels, 56×56", 8, 64, 64, 56, 3, 1, 1, 0, 64),
+    ("depthwise decoder: 96 channels, 24→48", 8, 96, 96, 24, 4, 2, 1, 0, 96),
 ]
 
 
 def smoke_layer(layer):
     """The same layer, tiny: batch 2, a quarter of the channels (at least the groups)."""
-    name, N, c_in, c_out, H, k, s, p, g = layer
+    name, N, c_in, c_out, H, k, s, p, op, g = layer
     c_in, c_out = (max(g, c // 4 // g * g) if c > 3 else c for c in (c_in, c_out))
-    return name, 2, c_in, c_out, max(2, H // 4), k, s, p, g
+    return name, 2, c_in, c_out, max(2, H // 4), k, s, p, op, g
 
 
-def time_layer(N, c_in, c_out, H, k, s, p, g, rng):
+def is_depthwise(layer):
+    """One channel per group both ways: torch runs its dedicated depthwise kernel."""
+    _, _, c_in, c_out, _, _, _, _, _, g = layer
+    return c_in == c_out == g
+
+
+def time_layer(N, c_in, c_out, H, k, s, p, g, rng, op=0):
     """Median seconds: (conv2d ours, torch, conv_transpose2d ours, torch); torch None without it."""
     x = rng.standard_normal((N, c_in, H, H), dtype=np.float32)
     w = rng.standard_normal((c_in, c_out // g, k, k), dtype=np.float32)
-    y = np.ascontiguousarray(utils.conv_transpose2d(x, w, None, s, p, 0, g))
+    y = np.ascontiguousarray(utils.conv_transpose2d(x, w, None, s, p, op, g))
     if torch is None:
         conv = times(lambda: utils.conv2d(y, w, None, s, p, 1, g))
-        transposed = times(lambda: utils.conv_transpose2d(x, w, None, s, p, 0, g))
+        transposed = times(lambda: utils.conv_transpose2d(x, w, None, s, p, op, g))
         return float(np.median(conv)), None, float(np.median(transposed)), None
     tx, tw, ty = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(y)
     with torch.no_grad():
         conv = median_pair(lambda: utils.conv2d(y, w, None, s, p, 1, g),
                            lambda: F.conv2d(ty, tw, None, s, p, 1, g))
-        transposed = median_pair(lambda: utils.conv_transpose2d(x, w, None, s, p, 0, g),
-                                 lambda: F.conv_transpose2d(tx, tw, None, s, p, 0, g))
+        transposed = median_pair(lambda: utils.conv_transpose2d(x, w, None, s, p, op, g),
+                                 lambda: F.conv_transpose2d(tx, tw, None, s, p, op, g))
     return (*conv, *transposed)
 
 
@@ -234,12 +248,13 @@ def section_layers():
     rng = np.random.default_rng(0)
     rows, conv_ratios, transposed_ratios = [], [], []
     for layer in LAYERS:
-        name, N, c_in, c_out, H, k, s, p, g = smoke_layer(layer) if ARGS.smoke else layer
-        c2, c2_torch, ct, ct_torch = time_layer(N, c_in, c_out, H, k, s, p, g, rng)
+        name, N, c_in, c_out, H, k, s, p, op, g = smoke_layer(layer) if ARGS.smoke else layer
+        c2, c2_torch, ct, ct_torch = time_layer(N, c_in, c_out, H, k, s, p, g, rng, op)
         r2, rt = ratio(c2, c2_torch), ratio(ct, ct_torch)
         conv_ratios.append(r2)
         transposed_ratios.append(rt)
-        shape = f"N={N}, k={k}, s={s}, p={p}" + (f", groups={g}" if g > 1 else "")
+        shape = (f"N={N}, k={k}, s={s}, p={p}" + (f", output_padding={op}" if op else "")
+                 + (f", groups={g}" if g > 1 else ""))
         rows.append([name, shape, ms(c2), "n/a" if c2_torch is None else ms(c2_torch),
                      fmt_ratio(r2), ms(ct), "n/a" if ct_torch is None else ms(ct_torch),
                      fmt_ratio(rt)])
@@ -249,16 +264,20 @@ def section_layers():
         print("torch is not installed: no ratios.\n")
         return
     names = [layer[0] for layer in LAYERS]
+    # the targets of issue 18: each layer within 3x torch, depthwise within 6x (torch has
+    # a dedicated kernel; NumPy's floor is k*k passes over the tensor), median within 1.5x
+    limits = [6.0 if is_depthwise(layer) else 3.0 for layer in LAYERS]
     for label, ratios in (("conv2d", conv_ratios), ("conv_transpose2d", transposed_ratios)):
         median, worst = float(np.median(ratios)), max(ratios)
         line = (f"- `{label}`: median ratio ours/torch {median:.2f}, worst {worst:.2f} "
                 f"({names[ratios.index(worst)]})")
         if not ARGS.smoke:
-            line += (f". Targets: median ≤ 2.0 {verdict(median <= 2.0)}, "
-                     f"every layer ≤ 3.0 {verdict(worst <= 3.0)}")
-            over = [f"{n} ({r:.1f})" for n, r in zip(names, ratios) if r > 3.0]
+            over = [f"{n} ({r:.1f} > {limit:.0f})"
+                    for n, r, limit in zip(names, ratios, limits) if r > limit]
+            line += (f". Targets: median ≤ 1.5 {verdict(median <= 1.5)}, every layer ≤ 3.0 "
+                     f"(depthwise ≤ 6.0) {verdict(not over)}")
             if over:
-                line += f" (over 3.0: {', '.join(over)})"
+                line += f" (over: {', '.join(over)})"
         print(line)
     print()
 
@@ -356,7 +375,7 @@ EXPECTED_RENDERS = {"sliding": "render_sliding_window", "matrix": "render_conv_m
 def capture_explorers():
     """Build every *_explorer() with widgets.explorer replaced by a recorder.
 
-    Returns ([(label, render, controls, adjust, dpi)], notes). The recorder keeps the
+    Returns ([(label, render, controls, adjust, dpi, maker)], notes). The recorder keeps the
     render function, its controls and its adjust function, and draws nothing.
     """
     from utils import widgets
@@ -391,7 +410,7 @@ def capture_explorers():
                     continue
                 for render, controls, adjust, dpi in captured:
                     found.append((f"{name}.{getattr(render, '__name__', '?')}", render, controls,
-                                  adjust, dpi))
+                                  adjust, dpi, f"{name}.{make.__name__}"))
             if name in EXPECTED_RENDERS and not any(
                     label == f"{name}.{EXPECTED_RENDERS[name]}" for label, *_ in found):
                 notes.append(f"`utils.{name}.{EXPECTED_RENDERS[name]}` has no explorer yet: "
@@ -463,7 +482,7 @@ def section_widgets():
     found, notes = capture_explorers()
     repeat, warmup = (2, 1) if ARGS.smoke else (30, 2)
     rows, misses = [], []
-    for label, render, controls, adjust, dpi in found:
+    for label, render, controls, adjust, dpi, _ in found:
         settings = [("default", values_of(controls))]
         if not ARGS.smoke:
             settings.append(("largest", largest_settings(render, controls, adjust)))
@@ -489,6 +508,56 @@ def section_widgets():
           f"'largest' = every slider at its maximum (lowered where impossible), every "
           f"toggle at its slowest option")
     print()
+
+
+# ---------------------------------------------------------------------------
+# Browser: slider moved -> new picture shown, in JupyterLab in headless Chromium
+# ---------------------------------------------------------------------------
+
+
+def section_browser():
+    print("## Explorers in the browser: key press on a slider → new picture shown (ms)\n")
+    if ARGS.smoke:
+        print("Skipped in a smoke run: it starts JupyterLab and Chromium and runs every "
+              "notebook with an explorer (about five minutes).\n")
+        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import browser
+    from utils.draw import to_png
+
+    reason = browser.missing()
+    if reason:
+        print(f"Not measured: {reason}.\n")
+        return
+    presses = 30
+    latencies = browser.explorer_latencies(presses=presses)
+    found, _ = capture_explorers()
+    renders = {maker: (render, controls, dpi) for _, render, controls, _, dpi, maker in found}
+    rows, misses = [], []
+    for maker, (notebook, samples) in latencies.items():
+        render_ms = "not found"
+        if maker in renders:  # the render alone, at the explorer's default settings and dpi
+            render, controls, dpi = renders[maker]
+            values = values_of(controls)
+            seconds = float(np.median(times(lambda: to_png(render(**values), dpi=dpi), 30, 2)))
+            render_ms = ms(seconds)
+            if seconds > 0.1:
+                misses.append(f"{maker} renders in {render_ms} ms")
+        if isinstance(samples, str) or not samples:
+            rows.append([f"`{maker}`", notebook, render_ms, samples or "no redraw seen", "", 0])
+            misses.append(f"{maker} not measured in the browser")
+            continue
+        median, p95 = float(np.median(samples)), float(np.percentile(samples, 95))
+        rows.append([f"`{maker}`", notebook, render_ms, f"{median:.0f}", f"{p95:.0f}", len(samples)])
+        if median > 150 or p95 > 300:
+            misses.append(f"{maker} (median {median:.0f} ms, p95 {p95:.0f} ms)")
+    table(["explorer", "notebook", "render → PNG alone (median)", "browser median",
+           "browser p95", "key presses"], rows)
+    print(f"- Target: every explorer in the browser median ≤ 150 ms and p95 ≤ 300 ms, its "
+          f"render ≤ 100 ms: {verdict(not misses)}" + (f" ({'; '.join(misses)})" if misses else ""))
+    print(f"- {presses} arrow-key presses (right, left, ...) on the explorer's first slider, "
+          f"timed in the page from the keydown to the change of the explorer's <img> src; "
+          f"each notebook copied up to its explorer and run in JupyterLab first\n")
 
 
 # ---------------------------------------------------------------------------
