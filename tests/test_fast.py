@@ -25,6 +25,8 @@ CONV_CASES = {
     "grouped strided, odd": (1, 6, 3, 3, (7, 5), (3, 1), (3, 2), (0, 1), (1, 2)),
     "1x1 kernel": (3, 2, 3, 1, (4, 5), (1, 1), (1, 1), (0, 0), (1, 1)),
     "kernel as large as the padded input": (1, 2, 2, 2, (3, 4), (5, 6), (1, 1), (1, 1), (1, 1)),
+    "mostly unread padding, depthwise": (1, 2, 2, 2, (2, 3), (3, 3), (5, 4), (6, 5), (1, 1)),
+    "mostly unread padding, dilated": (2, 2, 3, 1, (2, 2), (2, 2), (1, 1), (7, 7), (9, 9)),
 }
 
 # name: (N, C_in, C_out/groups, (H, W), (kH, kW), stride, padding, output_padding, dilation);

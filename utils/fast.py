@@ -92,7 +92,8 @@ def conv2d(x, w, stride, padding, dilation, groups):
     - stride 1: shifted columns of the wide output (contiguous copies, no gather);
     - strided, C_in/G > 1: im2col of a few images at a time, then one product (the
       phase split measured 10-40% slower here: its extra copy of the input costs more
-      than the gather it saves, and small images waste the wide output's extra columns).
+      than the gather it saves, and small images waste the wide output's extra columns);
+      also when most of the padded image is padding no window reads.
     """
     N, C_in, H, W = x.shape
     C_out, C_per_group, kh, kw = w.shape
@@ -102,8 +103,12 @@ def conv2d(x, w, stride, padding, dilation, groups):
     Wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     if N == 0:
         return np.zeros((0, C_out, Ho, Wo), dtype=x.dtype)
-    if (sh, sw) != (1, 1) and C_per_group > 1:
-        return _conv2d_im2col(x, w, stride, padding, dilation, groups, (Ho, Wo))
+    from .conv import _mostly_padding, _windows  # here, not at the top: conv imports fast
+
+    if (sh, sw) != (1, 1) and C_per_group > 1 or _mostly_padding((H, W), padding, (kh, kw),
+                                                                  (Ho, Wo)):
+        # (a padded canvas that is mostly unread padding: _windows gathers the taps instead)
+        return _conv2d_im2col(_windows(x, (kh, kw), stride, padding, dilation), w, groups)
     # a phase holds the output's rows plus the rows the last tap reaches past them
     rows, columns = Ho + dh * (kh - 1) // sh, Wo + dw * (kw - 1) // sw
     phases = _phases(x, stride, padding, rows, columns).reshape(G, C_per_group, sh * sw, -1)
@@ -126,24 +131,20 @@ def conv2d(x, w, stride, padding, dilation, groups):
 COLUMNS_PER_PRODUCT = 1024
 
 
-def _conv2d_im2col(x, w, stride, padding, dilation, groups, out_hw):
-    """im2col of a few images at a time, their columns side by side, then one batched product."""
-    N, C_in = x.shape[:2]
-    C_out, C_per_group, kh, kw = w.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    (Ho, Wo), G, L = out_hw, groups, out_hw[0] * out_hw[1]
-    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    # windows[n, c, a, b, r, q] = padded[n, c, r*s + a*d, q*s + b*d], a view
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    patches = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(2, 3))
-    windows = patches[:, :, : (Ho - 1) * sh + 1: sh, : (Wo - 1) * sw + 1: sw, ::dh, ::dw]
-    windows = windows.transpose(0, 1, 4, 5, 2, 3)
+def _conv2d_im2col(windows, w, groups):
+    """im2col of a few images at a time, their columns side by side, then one batched product.
+
+    windows: (N, C_in, kH, kW, Ho, Wo), a view of the padded input (utils.conv._windows).
+    """
+    N, C_in, kh, kw, Ho, Wo = windows.shape
+    C_out, C_per_group = w.shape[:2]
+    G, L = groups, Ho * Wo
     weights = np.ascontiguousarray(w.reshape(G, C_out // G, C_per_group * kh * kw))
-    out = np.empty((N, C_out, L), dtype=x.dtype)
+    out = np.empty((N, C_out, L), dtype=w.dtype)
     step = max(1, COLUMNS_PER_PRODUCT // L)  # images per product
     # two buffers reused by every product: first-touched memory costs a page fault per 4 KB
-    cols_buffer = np.empty(C_in * kh * kw * min(step, N) * L, dtype=x.dtype)
-    product_buffer = np.empty(C_out * min(step, N) * L, dtype=x.dtype)
+    cols_buffer = np.empty(C_in * kh * kw * min(step, N) * L, dtype=w.dtype)
+    product_buffer = np.empty(C_out * min(step, N) * L, dtype=w.dtype)
     for n in range(0, N, step):
         images = min(step, N - n)
         cols = cols_buffer[: C_in * kh * kw * images * L].reshape(C_in, kh, kw, images, Ho, Wo)
