@@ -475,8 +475,48 @@ def fig_explorer_default():
     return render_sliding_window(**DEFAULT, step=0)
 
 
+# What a kernel does (end of step 1): a classic edge detector on a real photo.
+EDGE_KERNEL = np.array([[1, 0, -1],
+                        [2, 0, -2],
+                        [1, 0, -1]])  # Sobel: the left column of the window minus the right one
+
+
+def example_photo():
+    """A real photo in grey levels 0..1, (150, 128): matplotlib's sample image of Grace Hopper.
+
+    It ships with matplotlib (mpl-data/sample_data), so nothing is downloaded; every 4th pixel.
+    """
+    from matplotlib import cbook
+    from matplotlib.image import imread
+
+    rgb = imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))[::4, ::4, :3]
+    return rgb.astype(float) @ np.array([0.299, 0.587, 0.114]) / 255
+
+
+def fig_edge_detector():
+    """Step 1: the Sobel kernel slid over a photo lights up its vertical edges."""
+    photo = example_photo()
+    edges = conv2d_loops(photo, EDGE_KERNEL)
+    fig, axes = draw.new_figure(9, 3.25, ncols=3, gridspec_kw={"width_ratios": [4, 2, 4]})
+    axes[0].imshow(photo, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    axes[0].set_title(f"input: a photo, {photo.shape[0]}×{photo.shape[1]} grey levels", fontsize=10)
+    draw.draw_grid(axes[1], draw.fill((3, 3), "kernel"), EDGE_KERNEL, "kernel w (Sobel)")
+    draw.setup_axes(axes[1])
+    axes[1].set_xlim(-0.5, 3.5)
+    axes[1].set_ylim(5.5, -2.5)
+    axes[2].imshow(np.abs(edges), cmap="gray", interpolation="nearest")
+    axes[2].set_title(f"output: |y|, {edges.shape[0]}×{edges.shape[1]}", fontsize=10)
+    for ax in (axes[0], axes[2]):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("The same sum of products on a photo: bright where brightness changes from left "
+                 "to right", fontsize=11)
+    return fig
+
+
 FIGURES = {
     "01_one_output_by_hand.png": fig_one_output_by_hand,
+    "01_edge_detector.png": fig_edge_detector,
     "01_cross_correlation_vs_convolution.png": fig_cross_correlation_vs_convolution,
     "01_window_indices.png": fig_window_indices,
     "01_padding.png": fig_padding,
