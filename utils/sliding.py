@@ -400,10 +400,37 @@ def _configuration_panels(configs, width, height, mark_unread=False):
 
 
 def fig_padding():
-    """Step 4a: valid, same (half) and full padding for i=5, k=3."""
-    configs = [(5, 3, 1, p, 1, 0, f"{name}: p={p}\no = {conv_output_size(5, 3, 1, p)}")
-               for name, p in (("valid", 0), ("same / half", 1), ("full", 2))]
-    fig = _configuration_panels(configs, 12, 4.25)
+    """Step 3: valid, same and full padding for i=5, k=3 (s=1, d=1).
+
+    The first window is only outlined, so the padding and input under it keep their colours;
+    every output cell is drawn computed (orange), the first one highlighted.
+    """
+    i, k = 5, 3
+    fig, axes = draw.new_figure(12, 4.25, ncols=3)
+    tallest = i + 4
+    widest = tallest + GAP + conv_output_size(i, k, 1, 2)
+    for ax, (name, p) in zip(axes, (("valid", 0), ("same", 1), ("full", 2))):
+        n, o = i + 2 * p, conv_output_size(i, k, 1, p)
+        colors = draw.fill((n, n), "padding")
+        colors[p: p + i, p: p + i] = draw.tint("input")
+        out_colors = draw.fill((o, o), "output")
+        out_colors[0, 0] = draw.tint("highlight")
+        _draw_grids(ax, [(colors, None, (0, 0)), (out_colors, None, (n + GAP, 0))])
+        _title(ax, "input (padded)" if p else "input", n / 2, 0, 10)
+        _title(ax, "output", n + GAP + o / 2, 0, 10)
+        _outlines(ax, [(0, 0, k, k), (n + GAP, 0, 1, 1)])
+        ax.text(widest / 2, tallest + 0.5, f"{name}: p={p}\no = {o}", ha="center", va="top",
+                fontsize=10)
+        _panel_limits(ax, widest, tallest + 2.0)
+    handles = draw.legend_patches("input", "padding", "highlight", "output", "highlight")
+    labels = ["input", "padding (zeros)", "the first window", "output", "its output cell"]
+    for handle, label in zip(handles, labels):
+        handle.set_label(label)
+        if label.startswith(("the first", "its")):
+            handle.set_edgecolor(draw.COLORS["highlight"])
+    handles[2].set_facecolor("none")
+    fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, -0.01), handlelength=1.2, columnspacing=1.2)
     fig.suptitle("Padding, i=5, k=3, s=1: the first window; the output grows by 2 for each "
                  "extra ring of zeros", fontsize=12)
     return fig
