@@ -252,33 +252,45 @@ def fig_conv_matrix_classic():
     return fig
 
 
-STRUCTURE_CASES = (  # (i, k, s, p, d, what it shows)
-    (5, 3, 1, 0, 1, "stride 1: doubly block-Toeplitz\n(constant diagonals, repeating blocks)"),
-    (5, 3, 1, 1, 1, "padding 1: still Toeplitz,\nedge taps dropped"),
-    (7, 3, 2, 0, 1, "stride 2: each row jumps 2 columns,\neach block row jumps 2 blocks"),
-    (7, 3, 1, 0, 2,
-     "dilation 2: taps 2 apart, gaps in the band,\nbut diagonals still constant (Toeplitz)"),
+STRUCTURE_CASES = (  # (i, k, s, p, d, what it shows): few settings, cells big enough to read
+    (5, 3, 1, 0, 1, "stride 1: each diagonal holds one weight, and the blocks repeat"),
+    (5, 3, 2, 0, 1,
+     "stride 2: in a block, each row is 2 columns right of the one above; diagonals not constant"),
 )
 
 
 def fig_conv_matrix_structure():
-    """C for four settings: the block-Toeplitz pattern at stride 1; what stride and dilation do."""
+    """C at stride 1 (one constant diagonal and one repeated block outlined) and at stride 2.
+
+    Every non-zero entry is numbered with its weight (w = 1 .. 9, row-major), as in step 3.
+    """
     fig = Figure(figsize=(11.0, 6.5), layout="constrained")
-    axes = fig.subplot_mosaic([["kernel", "a", "a", "a", "b", "b"],
-                               ["c", "c", "c", "d", "d", "d"]],
-                              gridspec_kw={"height_ratios": [1.4, 1]})
+    axes = fig.subplot_mosaic([["kernel", "a"], ["kernel", "b"]],
+                              gridspec_kw={"height_ratios": [9, 4], "width_ratios": [1, 7]})
     k = 3
-    draw_grid(axes["kernel"], _tap_lut(k)[1:].reshape(k, k, 3), tap_labels(k), fontsize=8)
-    axes["kernel"].set_title("kernel: colour\n= which weight", fontsize=9)
-    for name, (i, k_, s, p, d, text) in zip("abcd", STRUCTURE_CASES):
+    draw_grid(axes["kernel"], _tap_lut(k)[1:].reshape(k, k, 3),
+              np.arange(1, k * k + 1).reshape(k, k), fontsize=10)
+    axes["kernel"].set_title("kernel w:\nweights 1 to 9", fontsize=10)
+    for name, (i, k_, s, p, d, text) in zip("ab", STRUCTURE_CASES):
         T = tap_matrix(i, k_, s, p, d)
         o = conv.conv_output_size(i, k_, s, p, d)
-        _add_lines(axes[name], _heatmap(axes[name], _tap_lut(k_)[T], (o, i),
-                                        cell_lines=True)[1])
-        axes[name].set_title(f"i={i}, k={k_}, s={s}, p={p}, d={d}: C is "
-                             f"{T.shape[0]}×{T.shape[1]}\n{text}", fontsize=9)
+        ax = axes[name]
+        _add_lines(ax, _heatmap(ax, _tap_lut(k_)[T], (o, i), cell_lines=True)[1])
+        for (r, c), t in np.ndenumerate(T):
+            if t:
+                ax.text(c + 0.5, r + 0.5, str(t), ha="center", va="center", fontsize=8, zorder=3)
+        ax.set_title(f"i={i}, k={k_}, s={s}, p={p}, d={d}: C is {T.shape[0]}×{T.shape[1]}: {text}",
+                     fontsize=10)
+    # stride 1: the diagonal of weight 1 in the first block, and the first block repeated
+    o = conv.conv_output_size(5, 3)
+    _frames(axes["a"], [(c, c, 1, 1) for c in range(o)], linewidth=2)
+    _frames(axes["a"], [(0, 0, 5, o), (5, o, 5, o)], linewidth=3)
+    axes["a"].text(0, o * o + 0.4, "outlined: a constant diagonal (weight 1), and one block "
+                   "(output row 0 × input row 0) repeated one block down and right",
+                   ha="left", va="top", fontsize=9)
+    axes["a"].set_ylim(o * o + 1.6, 0)
     fig.suptitle("C: rows = outputs, columns = input pixels; black lines cut C into blocks "
-                 "(one output row × one input row)", fontsize=10)
+                 "(one output row × one input row)", fontsize=11)
     return fig
 
 
@@ -492,7 +504,7 @@ def check_nonzero_columns(answer):
 
 
 def check_row_of_c(answer):
-    """Exercise 3: row 4 of C (output (1, 1)) for a 4×5 input, w = arange(1, 10).reshape(3, 3), s=1, p=0.
+    """Exercise 3: row 4 of C (output (1, 1)), 4×5 input, w = arange(1, 10).reshape(3, 3), s=1, p=0.
 
     Not a row notebook 02 prints: its printed C is for a 4×4 input.
     """
