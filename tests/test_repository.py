@@ -86,7 +86,8 @@ def _all_imports():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 names |= _imports("".join(cell["source"]))
-    local = {"utils", "tests", "conftest"} | {p.stem for p in ROOT.glob("tests/**/*.py")}
+    scripts = [*ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]  # import each other
+    local = {"utils", "tests", "conftest"} | {p.stem for p in scripts}
     # the test oracle; Colab's own module, used only on Colab; TOML readers: the standard library's
     # from Python 3.11, else the tomli that pytest depends on
     optional = {"torch", "google", "tomllib", "tomli"}
