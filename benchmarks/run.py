@@ -385,7 +385,9 @@ def capture_explorers():
     def recorder(render, controls, adjust=None, extras=(), dpi=80):
         captured.append((render, controls, adjust, dpi))
 
-    found, notes = [], []
+    recorder.records = True
+
+    found, notes, patched = [], [], []
     widgets.explorer = recorder
     try:
         for name in TOPIC_MODULES:
@@ -397,8 +399,11 @@ def capture_explorers():
                                  f"`{EXPECTED_RENDERS[name]}` not measured")
                 continue
             for attr, value in list(vars(module).items()):
-                if value is original:  # `from .widgets import explorer` bound before we patched
+                # `from .widgets import explorer`, bound before we patched (or to a recorder
+                # while we did, when this capture imported the module)
+                if value is original or getattr(value, "records", False):
                     setattr(module, attr, recorder)
+                    patched.append((module, attr))
             makers = [v for a, v in vars(module).items() if a.endswith("_explorer") and callable(v)
                       and getattr(v, "__module__", None) == module.__name__]
             for make in makers:
@@ -417,6 +422,8 @@ def capture_explorers():
                              f"not measured")
     finally:
         widgets.explorer = original
+        for module, attr in patched:  # so that a second capture finds them again
+            setattr(module, attr, original)
     return found, notes
 
 
