@@ -65,9 +65,6 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import utils  # noqa: E402
-from utils import fast  # noqa: E402
-
-fast.THREADS = ARGS.threads  # the depthwise passes get as many threads as BLAS and torch
 
 try:
     import torch

@@ -5,7 +5,7 @@ im2col) and the depthwise transposed convolution, on small layers with groups, d
 multipliers, strides, dilations, odd and non-square sizes, N = 1, float32 and float64.
 The reference is built from the one-channel teaching forms (conv2d_loops and
 conv_transpose2d_scatter) summed over each group's channels, and torch where installed.
-Block sizes and thread counts are forced small so every block boundary is crossed.
+Block sizes are also forced small, so that every block boundary is crossed.
 """
 
 import numpy as np
@@ -61,12 +61,11 @@ def transposed_reference(x, w, stride, padding, output_padding, dilation):
     return np.array(rows)
 
 
-@pytest.fixture(params=[1, 3], ids=["1 thread", "3 threads"])
+@pytest.fixture(params=[2**18, 64], ids=["default blocks", "tiny blocks"])
 def small_blocks(request, monkeypatch):
-    """Tiny blocks and a few threads, so that every loop runs several blocks."""
-    monkeypatch.setattr(fast, "BLOCK_ENTRIES", 64)
-    monkeypatch.setattr(fast, "COLUMNS_PER_PRODUCT", 8)
-    monkeypatch.setattr(fast, "THREADS", request.param)
+    """Default and tiny blocks, so that every loop also runs several blocks."""
+    monkeypatch.setattr(fast, "BLOCK_ENTRIES", request.param)
+    monkeypatch.setattr(fast, "COLUMNS_PER_PRODUCT", 8 if request.param == 64 else 4096)
     return request.param
 
 
@@ -98,12 +97,11 @@ def test_depthwise_transposed_matches_the_scatter(name, dtype, small_blocks):
     np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
 
 
-def test_threads_and_blocks_do_not_change_the_result(monkeypatch):
+def test_block_sizes_do_not_change_the_result(monkeypatch):
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((2, 6, 9, 8)), rng.standard_normal((6, 1, 3, 3))
     results = []
-    for threads, block in ((1, 2**16), (2, 2**16), (3, 40), (7, 1)):
-        monkeypatch.setattr(fast, "THREADS", threads)
+    for block in (2**18, 2**10, 40, 1):
         monkeypatch.setattr(fast, "BLOCK_ENTRIES", block)
         results.append((fast.conv2d(x, w, (1, 1), (1, 1), (1, 1), 6),
                         fast.conv_transpose2d_depthwise(x, w, (2, 2), (1, 1), (17, 15), (1, 1))))

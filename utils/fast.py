@@ -6,26 +6,23 @@ the tricks that make the batched forms fast in plain NumPy, each with what it bu
 - Phase split (space-to-depth): a stride-s convolution reads padded pixel r*s + a*d,
   which is pixel r + a*d // s of phase a*d % s (the pixels with the same row % s). In
   its phase every kernel tap reads a unit-stride block, so strided work becomes
-  stride-1 work. With s = 1 there is one phase: the padded input itself.
+  stride-1 work. With s = 1 there is one phase: the padded input itself. (Used for
+  depthwise layers; a strided layer with several channels per group measured faster
+  with im2col's gather, see conv2d.)
 - Wide output: flatten each phase, images and rows one after another. Tap (a, b) then
   reads one contiguous slice of it, at offset row*Wq + column, for every output pixel
   at once; the outputs that straddle two rows are garbage and are cropped at the end.
-  So no window is ever gathered pixel by pixel (no im2col of strided windows).
+  So no window is gathered pixel by pixel.
 - Shifted columns: stack the k*k shifted slices of a block of columns (contiguous
   copies, in the CPU cache) and do one matrix product for every group at once (a
   batched product, no Python loop over groups).
 - Depthwise (one input channel per group): a matrix product with one row would waste
   BLAS, so each tap is one vectorised multiply-add over a block of channels: k*k passes.
-- Threads for the depthwise passes: a NumPy multiply runs on one core, but it releases
-  Python's lock, so blocks of channels on a thread per core use every core, as torch does.
 
 Layouts: x (N, C_in, H, W), conv2d's w (C_out, C_in/G, kH, kW), conv_transpose2d's w
 (C_in, C_out/G, kH, kW); stride, padding, dilation are (h, w) pairs; arguments are checked
 by utils.conv before they get here, and arrays already have the result's dtype.
 """
-
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -34,24 +31,6 @@ import numpy as np
 # (2 threads, wall time): 2**18 was 20-50% faster than 2**16 (too many small BLAS
 # calls, each waking the BLAS threads) and 5-25% faster than 2**20.
 BLOCK_ENTRIES = 2**18
-THREADS = os.cpu_count() or 1  # threads for the depthwise passes (benchmarks/run.py sets it)
-_pool = None  # the threads, started on first use
-
-
-def _in_parallel(work, count, entries):
-    """Run work(start, stop) on THREADS threads, each on its share of range(count).
-
-    Small jobs (entries, the size of the output, under one block) run in this thread:
-    waking the others would cost more than it saves.
-    """
-    global _pool
-    parts = min(THREADS, count) if entries >= BLOCK_ENTRIES else 1
-    if parts <= 1:
-        return work(0, count)
-    if _pool is None or _pool._max_workers < parts:
-        _pool = ThreadPoolExecutor(parts)
-    bounds = [count * i // parts for i in range(parts + 1)]
-    list(_pool.map(work, bounds[:-1], bounds[1:]))
 
 
 def _phases(x, stride, padding, rows, columns):
@@ -89,7 +68,8 @@ def conv2d(x, w, stride, padding, dilation, groups):
     """conv2d, by whichever way measured fastest for the case.
 
     x: (N, C_in, H, W), w: (C_out, C_in/G, kH, kW) -> (N, C_out, Ho, Wo).
-    - depthwise (C_in/G = 1): k*k multiply-adds on threads (about 2x im2col's copy);
+    - depthwise (C_in/G = 1): k*k multiply-adds (measured as fast as im2col's copy, or
+      faster, with no columns k*k times the output);
     - stride 1: shifted columns of the wide output (contiguous copies, no gather);
     - strided, C_in/G > 1: im2col of a few images at a time, then one product (the
       phase split measured 10-40% slower here: its extra copy of the input costs more
@@ -185,18 +165,14 @@ def _depthwise_passes(phases, weights, taps, out):
     G, C_out_per_group, M = out.shape
 
     block = max(1, BLOCK_ENTRIES // (C_out_per_group * M))  # channels per block
-
-    def work(start, stop):
-        product = np.empty((min(block, stop - start), C_out_per_group, M), dtype=out.dtype)
-        for g in range(start, stop, block):
-            acc, tmp = out[g: min(g + block, stop)], product[: min(block, stop - g)]
-            for t, (phase, offset) in enumerate(taps):
-                source = phases[g: g + len(tmp), None, phase, offset: offset + M]  # (block, 1, M)
-                np.multiply(weights[g: g + len(tmp), :, t, None], source, out=tmp if t else acc)
-                if t:
-                    acc += tmp
-
-    _in_parallel(work, G, out.size)
+    product = np.empty((min(block, G), C_out_per_group, M), dtype=out.dtype)
+    for g in range(0, G, block):
+        acc, tmp = out[g: g + block], product[: min(block, G - g)]
+        for t, (phase, offset) in enumerate(taps):
+            source = phases[g: g + block, None, phase, offset: offset + M]  # (block, 1, M)
+            np.multiply(weights[g: g + block, :, t, None], source, out=tmp if t else acc)
+            if t:
+                acc += tmp
 
 
 def conv_transpose2d_depthwise(x, w, stride, padding, out_hw, dilation):
@@ -222,17 +198,12 @@ def conv_transpose2d_depthwise(x, w, stride, padding, out_hw, dilation):
     phases = np.zeros((C_in, C_out_per_group, sh * sw, N * rows * columns), dtype=x.dtype)
     weights = w.reshape(C_in, C_out_per_group, kh * kw)
     block = max(1, BLOCK_ENTRIES // (C_out_per_group * M))  # channels per block
-
-    def work(start, stop):
-        product = np.empty((min(block, stop - start), C_out_per_group, M), dtype=x.dtype)
-        for c in range(start, stop, block):
-            tmp = product[: min(block, stop - c)]
-            for t, (phase, offset) in enumerate(taps):
-                np.multiply(weights[c: c + len(tmp), :, t, None], wide_x[c: c + len(tmp), None, :M],
-                            out=tmp)
-                phases[c: c + len(tmp), :, phase, offset: offset + M] += tmp
-
-    _in_parallel(work, C_in, phases.size)
+    product = np.empty((min(block, C_in), C_out_per_group, M), dtype=x.dtype)
+    for c in range(0, C_in, block):
+        tmp = product[: min(block, C_in - c)]
+        for t, (phase, offset) in enumerate(taps):
+            np.multiply(weights[c: c + block, :, t, None], wide_x[c: c + block, None, :M], out=tmp)
+            phases[c: c + block, :, phase, offset: offset + M] += tmp
     # interleave: canvas pixel (r*sh + ph, q*sw + pw) is phase ph*sw + pw at (r, q)
     canvas = phases.reshape(C_in * C_out_per_group, sh, sw, N, rows, columns)
     canvas = canvas.transpose(3, 0, 4, 1, 5, 2).reshape(N, -1, rows * sh, columns * sw)
