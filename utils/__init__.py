@@ -28,6 +28,7 @@ Framework forms, batched, with torch.nn.functional's semantics (also unbatched
         x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW) -> (N, C_out, Ho, Wo)
     conv2d_backward(x, w, grad_output, ...)            -> (grad_x, grad_w, grad_bias)
     conv_transpose2d_backward(x, w, grad_output, ...)  -> (grad_x, grad_w, grad_bias)
+    (their speed tricks, each with what it buys, are in utils/fast.py)
 
 Bad input gets a ValueError or TypeError that names the parameter, the value and
 what is allowed; nothing builds more than utils.conv.MAX_ENTRIES entries (see
