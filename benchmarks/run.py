@@ -261,7 +261,7 @@ def section_layers():
         print("torch is not installed: no ratios.\n")
         return
     names = [layer[0] for layer in LAYERS]
-    # the targets of issue 18: each layer within 3x torch, depthwise within 6x (torch has
+    # the targets: each layer within 3x torch, depthwise within 6x (torch has
     # a dedicated kernel; NumPy's floor is k*k passes over the tensor), median within 1.5x
     limits = [6.0 if is_depthwise(layer) else 3.0 for layer in LAYERS]
     for label, ratios in (("conv2d", conv_ratios), ("conv_transpose2d", transposed_ratios)):
@@ -363,7 +363,7 @@ def section_ladder():
 
 TOPIC_MODULES = ("start", "sliding", "matrix", "transposed", "networks", "checkerboard",
                  "gallery")
-# the explorers issue 9 names: module -> render function
+# every explorer: module -> render function
 EXPECTED_RENDERS = {"sliding": "render_sliding_window", "matrix": "render_conv_matrix",
                     "transposed": "render_transposed", "networks": "render_upsampling_recipes",
                     "checkerboard": "render_overlap"}

@@ -1,4 +1,4 @@
-"""The public API of issue 2: names, parameter names and order, defaults, and help(utils)."""
+"""The public API: names, parameter names and order, defaults, and help(utils)."""
 
 import inspect
 import pydoc
@@ -11,8 +11,8 @@ import utils
 
 EMPTY = inspect.Parameter.empty
 
-# name -> [(parameter, default)], as documented in issue 2 (EMPTY: no default). Issue 15:
-# the parameters after KEYWORD_ONLY[name] are keyword-only, so that none can be swapped
+# name -> [(parameter, default)], as documented in help(utils) (EMPTY: no default).
+# The parameters after KEYWORD_ONLY[name] are keyword-only, so that none can be swapped
 # silently (im2col/col2im: torch's unfold/fold take dilation, padding, stride in that order).
 API = {
     "conv_output_size": [("i", EMPTY), ("k", EMPTY), ("stride", 1), ("padding", 0), ("dilation", 1)],
@@ -38,7 +38,7 @@ API = {
                          ("output_padding", 0), ("groups", 1), ("dilation", 1)],
 }
 
-# helpers the brief and utils' docstring list as well
+# helpers utils' docstring lists as well
 EXTRAS = {
     "stretch": [("y", EMPTY), ("stride", EMPTY)],
     "pad_or_crop": [("x", EMPTY), ("top", EMPTY), ("bottom", EMPTY), ("left", EMPTY), ("right", EMPTY)],

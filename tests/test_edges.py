@@ -1,4 +1,4 @@
-"""Issue 15: every input gets a clear answer.
+"""Every input gets a clear answer.
 
 Each section is one class of input, tried the way someone porting PyTorch code or a learner
 typing into a notebook cell would: parameters in torch's positional order, huge integers,
@@ -202,7 +202,7 @@ def test_the_budget_is_public_and_documented():
 
 
 def test_conv_matrix_with_large_padding_is_quick():
-    # the issue: padding=1000 built a 4 M-entry C in more than 90 s (a scratch image per row)
+    # padding=1000 once took more than 90 s for a 4 M-entry C (a scratch image per row)
     C, seconds, peak = measured(lambda: utils.conv_matrix(np.full((1, 1), 3.0), (1, 1), padding=1000))
     assert C.shape == (2001 * 2001, 1) and seconds < 1 and peak < 3 * C.nbytes / MB
     # only the output whose window is the input pixel itself reads it

@@ -52,7 +52,7 @@ def test_render_clamps_any_step():
     # a step beyond the output (the slider's max lags a slider change) shows the last cell
     fig = sliding.render_sliding_window(i=5, k=3, s=2, p=0, d=1, step=99)
     assert "step 4 of 4: output[1, 1]" in fig.texts[1].get_text()
-    # a step no control can give is refused in one line that names it and the range (issue 15)
+    # a step no control can give is refused in one line that names it and the range
     assert sliding.render_sliding_window(i=5, k=3, s=1, p=0, d=1, step=-1) == (
         "step must be an int from 0 to 224 (the explorer's range), got -1")
 

@@ -80,7 +80,7 @@ def test_render_clamps_the_selected_cell_to_the_output():
         figure = transposed.render_transposed(i=3, k=3, s=2, p=1, d=1, output_padding=0,
                                               row=row, col=col)
         assert isinstance(figure, Figure) and figure.cell == expected
-    # beyond the sliders' range (0 .. 20) it is refused in one line (issue 15)
+    # beyond the sliders' range (0 .. 20) it is refused in one line
     for row, col, bad in [(99, 0, "row"), (-3, 2, "row"), (7, -1, "col")]:
         message = transposed.render_transposed(i=3, k=3, s=2, p=1, d=1, output_padding=0,
                                                row=row, col=col)
