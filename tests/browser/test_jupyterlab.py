@@ -43,10 +43,21 @@ EXPLORER_STATE = r"""(index) => {
 
 
 def widget_views_in(notebook_path):
-    """How many widget views the committed notebook displays: the explorers to find in the page."""
+    """How many explorers the committed notebook displays: widget views that hold an Image.
+
+    Other widgets (the exercises' multiple-choice questions) have no picture to move.
+    """
     nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    return sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
-               for cell in nb["cells"] if cell["cell_type"] == "code" for output in cell["outputs"])
+    models = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+
+    def holds_image(model_id):
+        model = models[model_id]
+        children = [c.removeprefix("IPY_MODEL_") for c in model["state"].get("children", [])]
+        return model["model_name"] == "ImageModel" or any(holds_image(c) for c in children)
+
+    return sum(holds_image(output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"])
+               for cell in nb["cells"] if cell["cell_type"] == "code" for output in cell["outputs"]
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {}))
 
 
 def open_and_run_all(page, lab, relative_path, timeout=120):
