@@ -6,6 +6,7 @@ Chromium is Debian's (/usr/bin/chromium), driven by Playwright; without either, 
 skipped and say why. Screenshots go to artifacts/browser/ (not committed).
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -73,13 +74,20 @@ def lab(tmp_path_factory):
     shutil.copytree(Path(__file__).parent / "fixtures", root / "fixtures")
     settings = root / ".settings"
     _write_settings(settings)
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
+               f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={root / '.workspaces'}"]
+    with running_lab(command, cwd=root, log_path=root / "jupyterlab.log") as (base, token):
+        yield base, token, root
+
+
+@contextlib.contextmanager
+def running_lab(command, cwd, log_path, env=None):
+    """Start `command` (a JupyterLab) headless on a free port with a token; yield (base_url, token)."""
     port, token = _free_port(), secrets.token_hex(16)
-    log = open(root / "jupyterlab.log", "w")
+    log = open(log_path, "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={root / '.workspaces'}"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=root)
+        [*command, "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
+         f"--IdentityProvider.token={token}"], stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -89,15 +97,23 @@ def lab(tmp_path_factory):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail("JupyterLab did not start:\n" + (root / "jupyterlab.log").read_text()[-3000:])
+                pytest.fail("JupyterLab did not start:\n" + Path(log_path).read_text()[-3000:])
             time.sleep(0.5)
-    yield base, token, root
-    server.terminate()
     try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    """running_lab, for test modules (they cannot import this conftest)."""
+    return running_lab
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,8 @@ import json
 import os
 import platform
 import re
-import secrets
 import shlex
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -75,7 +72,7 @@ def figure_count(name):
 
 
 @pytest.fixture(scope="module")
-def readme_lab(browser, tmp_path_factory):
+def readme_lab(browser, lab_server, tmp_path_factory):
     """(base URL, token, path of the notebooks under the server's root) for the README's command."""
     jupyter = Path(sys.executable).with_name("jupyter")
     if not jupyter.exists():
@@ -85,43 +82,15 @@ def readme_lab(browser, tmp_path_factory):
     shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(
         ".git", ".venv*", "venv*", "artifacts", "__pycache__", "*.egg-info", ".ipynb_checkpoints", "build"))
     settings = tmp_path_factory.mktemp("settings")  # JupyterLab's defaults, not this machine's
-    port, token = free_port(), secrets.token_hex(16)
     words = jupyter_part(readme_start_command())
-    log_path = clone.parent / "jupyterlab.log"
-    log = open(log_path, "w")
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(settings))
-    server = subprocess.Popen(
-        [str(jupyter), *words[1:], "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
-         f"--IdentityProvider.token={token}"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=clone, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.5)
-    # where the notebooks are under the server's root (JupyterLab roots it at the file's folder)
-    prefix = next(p for p in ("", "notebooks/") if _exists(base, token, p + NOTEBOOKS[0]))
-    yield base, token, prefix
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with lab_server([str(jupyter), *words[1:]], cwd=clone, log_path=clone.parent / "jupyterlab.log",
+                    env=env) as (base, token):
+        # where the notebooks are under the server's root (JupyterLab roots it at the file's folder)
+        prefix = next(p for p in ("", "notebooks/") if _exists(base, token, p + NOTEBOOKS[0]))
+        yield base, token, prefix
     for name in NOTEBOOKS:  # opening must not have written anything
         assert (clone / "notebooks" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes(), name
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _exists(base, token, path):
