@@ -18,7 +18,8 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
-from utils import draw, figures
+from tools import figures
+from utils import draw
 from utils.draw import FIGURES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def _pixels(path):
 
 
 def _made_with():
-    """The pip requirements recorded by `python -m utils.figures`: ['matplotlib==3.11.2', ...]."""
+    """The pip requirements recorded by `python -m tools.figures`: ['matplotlib==3.11.2', ...]."""
     lines = (FIGURES_DIR / figures.MADE_WITH).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
@@ -144,12 +145,12 @@ def test_committed_figures_are_exactly_the_registered_ones(regenerated):
     committed = set(_committed_files())
     stale, missing = sorted(committed - set(written)), sorted(set(written) - committed)
     assert not stale and not missing, (
-        f"run `python -m utils.figures`: stale files {stale}, missing files {missing}")
+        f"run `python -m tools.figures`: stale files {stale}, missing files {missing}")
 
 
 def test_the_drawing_versions_are_recorded():
     recorded = {line.split("==")[0] for line in _made_with()}
-    assert recorded == {"matplotlib", "pillow"}, f"run `python -m utils.figures`: {_made_with()}"
+    assert recorded == {"matplotlib", "pillow"}, f"run `python -m tools.figures`: {_made_with()}"
 
 
 def test_committed_figures_match_a_fresh_regeneration(regenerated):
@@ -167,7 +168,7 @@ def test_committed_figures_match_a_fresh_regeneration(regenerated):
             differ[name] = f"committed frames {[a.shape for a in old]}, fresh {[a.shape for a in fresh]}"
         elif not all(np.array_equal(a, b) for a, b in zip(fresh, old)):
             differ[name] = "same size, different pixels"
-    assert not differ, f"run `python -m utils.figures`: {differ}"
+    assert not differ, f"run `python -m tools.figures`: {differ}"
 
 
 # --- (3) every figure is used, every figure used exists ------------------------------------------

@@ -2,7 +2,7 @@
 
 Colab renders a Markdown cell in the browser: it shows `https://` and `data:` images, but no path
 relative to the notebook and no `attachment:` image. So every figure is stored in its notebook as a
-`data:` URI (written by `python -m utils.notebooks stamp`), and must be the very file in figures/,
+`data:` URI (written by `python -m tools.notebooks stamp`), and must be the very file in figures/,
 which tests/test_figures.py checks against what the figure code draws.
 """
 
@@ -44,7 +44,7 @@ def test_every_markdown_image_is_one_colab_can_show(path):
     bad = [target[:60] for cell in markdown_cells(path) for target in image_targets("".join(cell["source"]))
            if not target.startswith(("https://", "data:"))]
     assert not bad, (f"{path.name} shows images Colab cannot render (relative paths or attachments): {bad}; "
-                     "write them as ![alt](../figures/NAME) and run `python -m utils.notebooks stamp`")
+                     "write them as ![alt](../figures/NAME) and run `python -m tools.notebooks stamp`")
     assert not any(cell.get("attachments") for cell in markdown_cells(path)), f"{path.name} has attachments"
 
 
@@ -61,7 +61,7 @@ def test_every_embedded_figure_is_the_file_in_figures(path):
         kind, data = DATA_URI.fullmatch(target).groups()
         assert name.endswith("." + kind), f"{path.name}: {name} is embedded as image/{kind}"
         assert base64.b64decode(data) == (ROOT / "figures" / name).read_bytes(), \
-            f"{path.name}: {name} differs from figures/{name}: run `python -m utils.notebooks stamp`"
+            f"{path.name}: {name} differs from figures/{name}: run `python -m tools.notebooks stamp`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from utils import notebooks
+from tools import notebooks
 
 try:
     import tomllib
@@ -148,7 +148,7 @@ def test_notebook_is_committed_executed_and_clean(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), \
-        "run it top to bottom in a fresh kernel: python -m utils.notebooks run"
+        "run it top to bottom in a fresh kernel: python -m tools.notebooks run"
     for cell in code:
         for output in cell["outputs"]:
             assert output["output_type"] != "error", "".join(cell["source"])[:80]
@@ -169,7 +169,7 @@ def test_notebook_links_and_images_exist(path):
 
 def test_generated_parts_are_in_sync():
     stale = notebooks.stamp(write=False)
-    assert not stale, f"run `python -m utils.notebooks stamp`: out of date: {stale}"
+    assert not stale, f"run `python -m tools.notebooks stamp`: out of date: {stale}"
 
 
 def test_every_notebook_has_colab_badge_setup_cell_and_navigation():

@@ -9,7 +9,7 @@ import inspect
 
 import pytest
 
-from utils import figures
+from tools import figures
 
 pytestmark = pytest.mark.widgets
 widgets = pytest.importorskip("ipywidgets")

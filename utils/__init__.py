@@ -38,7 +38,7 @@ Modules for the notebooks (imported on first use, e.g. utils.sliding):
     draw        colours and grid drawing shared by every figure
     widgets     wires ipywidgets sliders to pure render_* functions
     exercises   feedback for the exercises
-    figures     `python -m utils.figures` regenerates figures/
+    figures     `python -m tools.figures` regenerates figures/
     start, sliding, matrix, transposed, networks, checkerboard, gallery
                 figures, explorers and exercise checkers of each notebook
 """

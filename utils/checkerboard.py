@@ -6,7 +6,7 @@ Fixes:     uniform_kernel, bilinear_kernel, upsample_nearest, upsample_bilinear,
 Learning:  load_photo, downsample2, photo_split, training_patches, train_upsampler, psnr,
            upsampling_experiment
 Exercises: check_uneven, check_overlap_count, check_ratio, check_bilinear_kernel
-FIGURES:   the static figures of notebook 05 (python -m utils.figures 05_)
+FIGURES:   the static figures of notebook 05 (python -m tools.figures 05_)
 """
 
 import functools

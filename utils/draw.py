@@ -9,8 +9,10 @@ no global side effects and widgets can render without a display.
 import io
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -47,44 +49,86 @@ def format_value(v, decimals=1):
     return f"{v:.{decimals}f}"
 
 
-def draw_grid(ax, colors, values=None, title=None, origin=(0, 0), fontsize=9, decimals=1,
-              linewidth=1.0):
-    """Draw a grid of square cells with one colour each and, optionally, a number in each.
+def colors(roles, strength=0.45):
+    """(H, W) array of role names ('input', 'padding', ...) -> (H, W, 3) tinted cell colours."""
+    roles = np.asarray(roles)
+    out = np.ones((*roles.shape, 3))
+    for role in np.unique(roles):
+        out[roles == role] = tint(str(role), strength)
+    return out
 
-    ax: a matplotlib Axes; colors: (H, W, 3) array of RGB cell colours;
-    values: (H, W) numbers or strings (None for no text); origin: the (x, y)
-    of the top-left corner in data coordinates (y grows downwards), so several
-    grids can share one Axes. One image, two line collections and H*W texts:
-    cheap enough for widgets.
+
+class Grid(NamedTuple):
+    """One grid of square cells, as grids() draws it.
+
+    colors: (H, W, 3) RGB cell colours, or (H, W) role names; values: (H, W) numbers or
+    strings ("" for none) or None; origin: (x, y) of the top-left corner in cell units, y
+    pointing down; cell: the side of a cell; block: (rows, cols) for darker lines every
+    so many cells (a matrix's blocks), with thin light lines between cells.
     """
-    colors = np.asarray(colors, dtype=float)
-    H, W = colors.shape[:2]
-    x0, y0 = origin
-    ax.imshow(colors, extent=(x0, x0 + W, y0 + H, y0), interpolation="nearest", zorder=1)
-    ax.hlines(np.arange(H + 1) + y0, x0, x0 + W, colors="0.25", linewidth=linewidth, zorder=2)
-    ax.vlines(np.arange(W + 1) + x0, y0, y0 + H, colors="0.25", linewidth=linewidth, zorder=2)
-    if values is not None:
-        for (r, c), v in np.ndenumerate(np.asarray(values, dtype=object)):
-            text = v if isinstance(v, str) else format_value(v, decimals)
-            if text:
-                ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center",
-                        fontsize=fontsize, zorder=3)
-    top = y0
-    if title:
-        ax.text(x0 + W / 2, y0 - 0.3, title, ha="center", va="bottom", fontsize=fontsize + 1,
-                zorder=3)
-        top = y0 - 1.0
-    # grow the view to hold this grid and its title, whatever was drawn before
-    ax.update_datalim([(x0 - 0.05, top), (x0 + W + 0.05, y0 + H + 0.05)])
+    colors: object
+    values: object = None
+    origin: tuple = (0, 0)
+    title: str = None
+    cell: float = 1.0
+    block: tuple = None
+
+
+def grids(ax, items, fontsize=9, decimals=1, linewidth=1.0):
+    """Draw Grids on one Axes: the one way every figure, explorer and animation draws a grid.
+
+    One image per grid, one LineCollection for all their lines, one text per number.
+    """
+    segments, line_colors, widths = [], [], []
+    for g in items:
+        rgb = colors(g.colors) if np.asarray(g.colors).ndim == 2 else np.asarray(g.colors, float)
+        (H, W), (x0, y0), c = rgb.shape[:2], g.origin, g.cell
+        ax.imshow(rgb, extent=(x0, x0 + W * c, y0 + H * c, y0), interpolation="nearest", zorder=1)
+        steps = [((1, 1), "0.25", linewidth)] if g.block is None else (
+            [((1, 1), "0.75", 0.4 * linewidth)] * (H * W <= 900) + [(g.block, "0.2", linewidth)])
+        for (every_r, every_c), color, width in steps:
+            new = ([((x0, y0 + r * c), (x0 + W * c, y0 + r * c)) for r in range(0, H + 1, every_r)]
+                   + [((x0 + k * c, y0), (x0 + k * c, y0 + H * c)) for k in range(0, W + 1, every_c)])
+            segments += new
+            line_colors += [color] * len(new)
+            widths += [width] * len(new)
+        if g.values is not None:
+            for (r, k), v in np.ndenumerate(np.asarray(g.values, dtype=object)):
+                text = v if isinstance(v, str) else format_value(v, decimals)
+                if text:
+                    ax.text(x0 + (k + 0.5) * c, y0 + (r + 0.5) * c, text, ha="center",
+                            va="center", fontsize=fontsize, zorder=3)
+        top = y0
+        if g.title:
+            ax.text(x0 + W * c / 2, y0 - 0.3, g.title, ha="center", va="bottom",
+                    fontsize=fontsize + 1, zorder=3)
+            top = y0 - 1.0
+        # grow the view to hold this grid and its title, whatever was drawn before
+        ax.update_datalim([(x0 - 0.05, top), (x0 + W * c + 0.05, y0 + H * c + 0.05)])
+    ax.add_collection(LineCollection(segments, colors=line_colors, linewidths=widths, zorder=2),
+                      autolim=False)
     ax.autoscale_view()
     setup_axes(ax)
 
 
+def draw_grid(ax, colors, values=None, title=None, origin=(0, 0), fontsize=9, decimals=1):
+    """Draw one grid (see Grid and grids)."""
+    grids(ax, [Grid(colors, values, origin, title)], fontsize, decimals)
+
+
+def outlines(ax, boxes, role="highlight", linewidth=3, inset=0.0, zorder=4):
+    """Thick frames around blocks of cells, boxes = [(x, y, width, height)], as one artist;
+    inset > 0 draws each frame that far inside its box (e.g. the kernel's taps)."""
+    corners = [[(x + inset, y + inset), (x + w - inset, y + inset), (x + w - inset, y + h - inset),
+                (x + inset, y + h - inset)] for x, y, w, h in boxes]
+    ax.add_collection(PolyCollection(corners, closed=True, facecolors="none",
+                                     edgecolors=COLORS.get(role, role), linewidths=linewidth,
+                                     joinstyle="miter", zorder=zorder), autolim=False)
+
+
 def outline(ax, row, col, height=1, width=1, role="highlight", linewidth=3, origin=(0, 0)):
     """Draw a thick rectangle around cells [row, row+height) x [col, col+width)."""
-    x0, y0 = origin
-    ax.add_patch(Rectangle((x0 + col, y0 + row), width, height, fill=False,
-                           edgecolor=COLORS.get(role, role), linewidth=linewidth, zorder=4))
+    outlines(ax, [(origin[0] + col, origin[1] + row, width, height)], role, linewidth)
 
 
 def setup_axes(ax):
@@ -119,11 +163,25 @@ def new_figure(width, height, ncols=1, nrows=1, **subplot_kw):
     return fig, axes[0, 0] if axes.size == 1 else axes.ravel()
 
 
-def legend_patches(*roles):
-    """Legend handles for the given roles: ax.legend(handles=legend_patches('input', 'padding'))."""
-    labels = {"zeros": "inserted zeros"}
-    return [Rectangle((0, 0), 1, 1, facecolor=tint(r), edgecolor="0.25", label=labels.get(r, r))
+LABELS = {"padding": "padding (zeros)", "zeros": "inserted zeros", "kernel": "kernel taps",
+          "highlight": "current window"}
+
+
+def legend_patches(*roles, labels=None):
+    """Legend handles, one per role; 'highlight' is an outline, like the window it names.
+    labels: {role: text} to say more than LABELS does."""
+    labels = {**LABELS, **(labels or {})}
+    return [Rectangle((0, 0), 1, 1, facecolor="white" if r == "highlight" else tint(r),
+                      edgecolor=COLORS[r] if r == "highlight" else "0.25",
+                      linewidth=2 if r == "highlight" else 1, label=labels.get(r, r))
             for r in roles]
+
+
+def legend(fig, roles, labels=None, y=0.0, fontsize=9):
+    """One row of colour swatches centred at the bottom of the figure: the series' colour key."""
+    fig.legend(handles=legend_patches(*roles, labels=labels), loc="lower center",
+               ncol=len(roles), frameon=False, fontsize=fontsize, bbox_to_anchor=(0.5, y),
+               handlelength=1.2, columnspacing=1.2)
 
 
 def to_png(fig, dpi=80):

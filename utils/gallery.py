@@ -1,6 +1,6 @@
 """The animation gallery: convolution and transposed convolution, one frame per output cell.
 
-`python -m utils.figures gallery/` writes figures/gallery/conv_<case>.gif and
+`python -m tools.figures gallery/` writes figures/gallery/conv_<case>.gif and
 figures/gallery/transposed_<case>.gif for every case of CASES. Every number in
 a frame comes from utils.conv (conv2d_loops, conv_transpose2d_as_conv, stretch,
 pad_or_crop) and is checked against utils.conv2d / utils.conv_transpose2d

@@ -1,4 +1,4 @@
-"""Regenerate every file in figures/: `python -m utils.figures`.
+"""Regenerate every file in figures/: `python -m tools.figures`.
 
 Each topic module of the series has a FIGURES dict mapping a file name to a
 function with no arguments. A function behind a .png name returns a Figure; one
@@ -13,7 +13,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from .draw import FIGURES_DIR, save_gif, save_png
+from utils.draw import FIGURES_DIR, save_gif, save_png
 
 MODULES = ("start", "sliding", "matrix", "transposed", "networks", "checkerboard", "gallery")
 
@@ -58,12 +58,12 @@ def main(out_dir=FIGURES_DIR, only=None):
         frames = write(file_name, make, out_dir)
         print(f"{file_name}  ({frames} frame{'s' if frames > 1 else ''})")
     (out_dir / MADE_WITH).write_text(
-        "# Written by `python -m utils.figures`: what drew these figures. tests/test_figures.py\n"
+        "# Written by `python -m tools.figures`: what drew these figures. tests/test_figures.py\n"
         "# compares them pixel for pixel with a fresh drawing only under these versions.\n"
         + "".join(f"{line}\n" for line in drawing_versions()), encoding="utf-8")
     print(f"done in {time.perf_counter() - start:.1f} s -> {out_dir}")
 
 
 if __name__ == "__main__":
-    # python -m utils.figures [part-of-a-name ...] regenerates all figures, or only those matching
+    # python -m tools.figures [part-of-a-name ...] regenerates all figures, or only those matching
     main(only=sys.argv[1:])

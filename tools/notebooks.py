@@ -1,8 +1,8 @@
 """Keep the notebooks' generated parts in sync, and run the notebooks.
 
-    python -m utils.notebooks stamp        write the generated cells and README parts
-    python -m utils.notebooks run [NAME]   execute notebooks top to bottom in a fresh kernel, in place
-    python -m utils.notebooks check        exit 1 if `stamp` would change anything
+    python -m tools.notebooks stamp [NAME]  write the generated cells (of some notebooks) and README parts
+    python -m tools.notebooks run [NAME]   execute notebooks top to bottom in a fresh kernel, in place
+    python -m tools.notebooks check        exit 1 if `stamp` would change anything
 
 Generated parts (never edit them by hand):
 - in every notebook, after the title: the Colab badge and the navigation line
@@ -202,7 +202,7 @@ def readme_text(paths):
                     f"| {colab_badge(path.name)} |")
     table = "\n".join(rows)
     badges = f"{binder_badge()} {colab_badge(INDEX)}"
-    from .gallery import readme_table
+    from utils.gallery import readme_table
 
     name = repository_url().rsplit("/", 1)[1]
     clone = f"```bash\ngit clone {repository_url()}.git && cd {name}\n```"
@@ -219,17 +219,20 @@ def _dump(nb):
     return nbformat.writes(nbformat.from_dict(nb)) + "\n"
 
 
-def stamp(write=True):
-    """Rewrite every generated part; return the files that changed (or would change)."""
+def stamp(write=True, names=()):
+    """Rewrite every generated part; return the files that changed (or would change).
+    names: stamp only the notebooks whose file names contain one of them, not the README."""
     paths = notebook_paths()
     changed = []
     for index, path in enumerate(paths):
+        if names and not any(n in path.name for n in names):
+            continue
         new = _dump(stamped_notebook(paths, index))
         if new != path.read_text(encoding="utf-8"):
             changed.append(path)
             if write:
                 path.write_text(new, encoding="utf-8")
-    new_readme = readme_text(paths)
+    new_readme = README.read_text(encoding="utf-8") if names else readme_text(paths)
     if new_readme != README.read_text(encoding="utf-8"):
         changed.append(README)
         if write:
@@ -254,12 +257,12 @@ def run(names=()):
 if __name__ == "__main__":
     command, *args = sys.argv[1:] or ["stamp"]
     if command == "stamp":
-        for path in stamp():
+        for path in stamp(names=args):
             print(f"updated {path.relative_to(ROOT)}")
     elif command == "check":
         stale = stamp(write=False)
         for path in stale:
-            print(f"out of date: {path.relative_to(ROOT)} (run python -m utils.notebooks stamp)")
+            print(f"out of date: {path.relative_to(ROOT)} (run python -m tools.notebooks stamp)")
         sys.exit(1 if stale else 0)
     elif command == "run":
         run(args)
