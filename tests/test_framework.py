@@ -1,6 +1,6 @@
-"""utils/fast.py, the framework-speed kernels, against the teaching forms and PyTorch.
+"""utils/framework.py's speed tricks, through conv2d and conv_transpose2d, against the teaching forms.
 
-Every way fast.conv2d picks (depthwise multiply-adds, stride-1 shifted columns, strided
+Every way framework.conv2d picks (depthwise multiply-adds, stride-1 shifted columns, strided
 im2col) and the depthwise transposed convolution, on small layers with groups, depthwise
 multipliers, strides, dilations, odd and non-square sizes, N = 1, float32 and float64.
 The reference is built from the one-channel teaching forms (conv2d_loops and
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import utils
-from utils import fast
+from utils import framework
 
 # name: (N, C_in, C_out, groups, (H, W), (kH, kW), stride, padding, dilation)
 CONV_CASES = {
@@ -64,8 +64,8 @@ def transposed_reference(x, w, stride, padding, output_padding, dilation):
 @pytest.fixture(params=[2**18, 64], ids=["default blocks", "tiny blocks"])
 def small_blocks(request, monkeypatch):
     """Default and tiny blocks, so that every loop also runs several blocks."""
-    monkeypatch.setattr(fast, "BLOCK_ENTRIES", request.param)
-    monkeypatch.setattr(fast, "COLUMNS_PER_PRODUCT", 8 if request.param == 64 else 4096)
+    monkeypatch.setattr(framework, "BLOCK_ENTRIES", request.param)
+    monkeypatch.setattr(framework, "COLUMNS_PER_PRODUCT", 8 if request.param == 64 else 4096)
     return request.param
 
 
@@ -76,7 +76,7 @@ def test_conv2d_matches_the_sliding_window(name, dtype, small_blocks):
     rng = np.random.default_rng(len(name))
     x = rng.standard_normal((N, C_in, *i)).astype(dtype)
     w = rng.standard_normal((C_out, C_in // G, *k)).astype(dtype)
-    out = fast.conv2d(x, w, s, p, d, G)
+    out = framework.conv2d(x, w, None, s, p, d, G)
     expected = conv_reference(x.astype(np.float64), w.astype(np.float64), s, p, d, G)
     assert out.dtype == dtype and out.shape == expected.shape
     tolerance = 1e-12 if dtype == np.float64 else 1e-5
@@ -91,7 +91,7 @@ def test_depthwise_transposed_matches_the_scatter(name, dtype, small_blocks):
     x = rng.standard_normal((N, C_in, *i)).astype(dtype)
     w = rng.standard_normal((C_in, multiplier, *k)).astype(dtype)
     expected = transposed_reference(x.astype(np.float64), w.astype(np.float64), s, p, op, d)
-    out = fast.conv_transpose2d_depthwise(x, w, s, p, expected.shape[2:], d)
+    out = framework.conv_transpose2d(x, w, None, s, p, op, C_in, d)
     assert out.dtype == dtype and out.shape == expected.shape
     tolerance = 1e-12 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
@@ -102,9 +102,9 @@ def test_block_sizes_do_not_change_the_result(monkeypatch):
     x, w = rng.standard_normal((2, 6, 9, 8)), rng.standard_normal((6, 1, 3, 3))
     results = []
     for block in (2**18, 2**10, 40, 1):
-        monkeypatch.setattr(fast, "BLOCK_ENTRIES", block)
-        results.append((fast.conv2d(x, w, (1, 1), (1, 1), (1, 1), 6),
-                        fast.conv_transpose2d_depthwise(x, w, (2, 2), (1, 1), (17, 15), (1, 1))))
+        monkeypatch.setattr(framework, "BLOCK_ENTRIES", block)
+        results.append((framework.conv2d(x, w, None, 1, 1, 1, 6),
+                        framework.conv_transpose2d(x, w, None, 2, 1, 0, 6, 1)))
     for conv, transposed in results[1:]:
         assert np.array_equal(conv, results[0][0])  # each output is summed in the same order
         assert np.array_equal(transposed, results[0][1])
@@ -112,9 +112,9 @@ def test_block_sizes_do_not_change_the_result(monkeypatch):
 
 def test_an_empty_batch_gives_an_empty_output():
     x = np.zeros((0, 4, 5, 5))
-    assert fast.conv2d(x, np.ones((4, 1, 3, 3)), (1, 1), (0, 0), (1, 1), 4).shape == (0, 4, 3, 3)
-    assert fast.conv2d(x, np.ones((2, 4, 3, 3)), (2, 2), (0, 0), (1, 1), 1).shape == (0, 2, 2, 2)
-    out = fast.conv_transpose2d_depthwise(x, np.ones((4, 2, 3, 3)), (2, 2), (0, 0), (11, 11), (1, 1))
+    assert framework.conv2d(x, np.ones((4, 1, 3, 3)), None, 1, 0, 1, 4).shape == (0, 4, 3, 3)
+    assert framework.conv2d(x, np.ones((2, 4, 3, 3)), None, 2, 0, 1, 1).shape == (0, 2, 2, 2)
+    out = framework.conv_transpose2d(x, np.ones((4, 2, 3, 3)), None, 2, 0, 0, 4, 1)
     assert out.shape == (0, 8, 11, 11)
 
 
