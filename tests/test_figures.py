@@ -50,13 +50,10 @@ def _expected_gallery_frames():
     from utils.gallery import CASES
 
     expected = {}
-    for case, kinds in CASES.items():
-        i, k, s, p, d = (kinds["conv"][key] for key in "ikspd")
+    for case, (_, (i, k, s, p, d), (i_t, k_t, s_t, p_t, d_t, op)) in CASES.items():
         o = (i + 2 * p - d * (k - 1) - 1) // s + 1  # o = floor((i + 2p - d(k-1) - 1)/s) + 1
         expected[f"gallery/conv_{case}.gif"] = o * o
-        i, k, s, p, d = (kinds["transposed"][key] for key in "ikspd")
-        op = kinds["transposed"]["output_padding"]
-        o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1  # o = (i-1)s - 2p + d(k-1) + output_padding + 1
+        o = (i_t - 1) * s_t - 2 * p_t + d_t * (k_t - 1) + op + 1  # + output_padding + 1
         expected[f"gallery/transposed_{case}.gif"] = o * o
     return expected
 

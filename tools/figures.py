@@ -15,7 +15,8 @@ from pathlib import Path
 
 from utils.draw import FIGURES_DIR, save_gif, save_png
 
-MODULES = ("start", "sliding", "matrix", "transposed", "networks", "checkerboard", "gallery")
+MODULES = ("start", "sliding", "matrix", "transposed", "sizes", "networks", "gradients",
+           "checkerboard", "gallery")
 
 
 def registry():

@@ -8,14 +8,17 @@ no global side effects and widgets can render without a display.
 
 import io
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D
 
 COLORS = {
     "input": "#56B4E9",      # sky blue
@@ -79,7 +82,7 @@ def grids(ax, items, fontsize=9, decimals=1, linewidth=1.0):
 
     One image per grid, one LineCollection for all their lines, one text per number.
     """
-    segments, line_colors, widths = [], [], []
+    segments, line_colors, widths, numbers = [], [], [], []
     for g in items:
         rgb = colors(g.colors) if np.asarray(g.colors).ndim == 2 else np.asarray(g.colors, float)
         (H, W), (x0, y0), c = rgb.shape[:2], g.origin, g.cell
@@ -96,8 +99,7 @@ def grids(ax, items, fontsize=9, decimals=1, linewidth=1.0):
             for (r, k), v in np.ndenumerate(np.asarray(g.values, dtype=object)):
                 text = v if isinstance(v, str) else format_value(v, decimals)
                 if text:
-                    ax.text(x0 + (k + 0.5) * c, y0 + (r + 0.5) * c, text, ha="center",
-                            va="center", fontsize=fontsize, zorder=3)
+                    numbers.append((x0 + (k + 0.5) * c, y0 + (r + 0.5) * c, _glyphs(text, fontsize)))
         top = y0
         if g.title:
             ax.text(x0 + W * c / 2, y0 - 0.3, g.title, ha="center", va="bottom",
@@ -107,8 +109,22 @@ def grids(ax, items, fontsize=9, decimals=1, linewidth=1.0):
         ax.update_datalim([(x0 - 0.05, top), (x0 + W * c + 0.05, y0 + H * c + 0.05)])
     ax.add_collection(LineCollection(segments, colors=line_colors, linewidths=widths, zorder=2),
                       autolim=False)
+    if numbers:  # one artist for every number: a Text each took 2 ms to draw, most of a frame
+        ax.add_collection(PathCollection(
+            [path for _, _, path in numbers], offsets=[(x, y) for x, y, _ in numbers],
+            offset_transform=ax.transData, facecolor="black", edgecolor="none", zorder=3,
+            transform=Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans), autolim=False)
     ax.autoscale_view()
     setup_axes(ax)
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(text, fontsize):
+    """The outline of text in points, centred on (0, 0) like a digit (kept: paths are not changed)."""
+    path, digit = TextPath((0, 0), text, size=fontsize), TextPath((0, 0), "0", size=fontsize)
+    box, digit_box = path.get_extents(), digit.get_extents()
+    return path.transformed(Affine2D().translate(-(box.x0 + box.x1) / 2,
+                                                 -(digit_box.y0 + digit_box.y1) / 2))
 
 
 def draw_grid(ax, colors, values=None, title=None, origin=(0, 0), fontsize=9, decimals=1):
