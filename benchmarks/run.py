@@ -361,7 +361,7 @@ def section_ladder():
 # Widgets: every explorer's render function, from call to PNG
 # ---------------------------------------------------------------------------
 
-TOPIC_MODULES = ("start", "sliding", "matrix", "transposed", "networks", "checkerboard",
+TOPIC_MODULES = ("start", "sliding", "matrix", "transposed", "sizes", "networks", "gradients", "checkerboard",
                  "gallery")
 # every explorer: module -> render function
 EXPECTED_RENDERS = {"sliding": "render_sliding_window", "matrix": "render_conv_matrix",
@@ -568,7 +568,7 @@ def section_browser():
 # Notebooks: the whole suite under strict nbval
 # ---------------------------------------------------------------------------
 
-EXPECTED_NOTEBOOKS = ("00", "01", "02", "03", "04", "05")
+EXPECTED_NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07")
 
 
 def section_notebooks():
