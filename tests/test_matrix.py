@@ -1,21 +1,23 @@
 """Notebook 02's module: the conv-matrix explorer, its figures and its exercise checkers.
 
-The render function is swept over every combination of its slider values; what it
-highlights is compared with windows and reach computed here, independently of utils.
+The render function is swept over every combination of its slider values; what it numbers
+and outlines is compared with windows and reach computed here, independently of utils.
 """
 
 import itertools
 
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from utils import conv, matrix
-from utils.draw import tint
+from utils.draw import COLORS
 
 RANGES = {name: range(lo, hi + 1) for name, (lo, hi) in matrix.RANGES.items()}
 SETTINGS = list(itertools.product(*RANGES.values()))  # (i, k, s, p, d)
-HIGHLIGHT = np.array(tint("highlight"))
+HIGHLIGHT = np.array(to_rgb(COLORS["highlight"]))
 
 
 pytestmark = pytest.mark.usefixtures("freeze_long_lived_objects")
@@ -47,36 +49,90 @@ def outputs_reaching(i, k, s, p, d, pixel):
             and any(c * s - p + b * d == x for b in range(k))}
 
 
-def highlighted_cells(fig, label):
-    """(row, column) of the cells of the image labelled `label` that carry the highlight tint."""
-    (image,) = [im for ax in fig.axes for im in ax.get_images() if im.get_label() == label]
-    colors = np.asarray(image.get_array())[..., :3]
-    return {tuple(rc) for rc in np.argwhere(np.all(np.isclose(colors, HIGHLIGHT), axis=-1))}
+def grid_of(fig, label):
+    """The Axes, top-left corner, cell size and shape of the image labelled `label`."""
+    (ax,) = fig.axes
+    (image,) = [im for im in ax.get_images() if im.get_label() == label]
+    x0, x1, _, y0 = image.get_extent()
+    rows, cols = np.asarray(image.get_array()).shape[:2]
+    return ax, x0, y0, (x1 - x0) / cols, rows, cols
+
+
+def numbered(fig, label, setting, mode, index):
+    """{(row, col): number} written in that image's cells: where the figure draws a number
+    (a glyph collection's offsets) and, as a string, what matrix.selection says it is."""
+    ax, x0, y0, cell, rows, cols = grid_of(fig, label)
+    where = set()
+    for collection in ax.collections:
+        if isinstance(collection, PathCollection):
+            for x, y in collection.get_offsets():
+                r, c = (y - y0) / cell - 0.5, (x - x0) / cell - 0.5
+                if np.isclose(r, round(r)) and np.isclose(c, round(c)) and 0 <= round(r) < rows \
+                        and 0 <= round(c) < cols:
+                    where.add((round(r), round(c)))
+    values = matrix.selection(*setting, mode, index)[("C", "input", "output").index(label)]
+    written = {(int(r), int(c)): str(v) for (r, c), v in np.ndenumerate(values) if v}
+    assert set(written) == where, (label, set(written) ^ where)
+    return written
+
+
+def outlined(fig, label):
+    """{(row, col, height, width)}, in cells, of the highlight outlines inside that image."""
+    ax, x0, y0, cell, rows, cols = grid_of(fig, label)
+    boxes = set()
+    for collection in ax.collections:
+        if isinstance(collection, PolyCollection) and np.allclose(collection.get_edgecolor()[0][:3], HIGHLIGHT):
+            for path in collection.get_paths():
+                (xa, ya), (xb, yb) = path.vertices.min(0), path.vertices.max(0)
+                box = np.array([ya - y0, xa - x0, yb - ya, xb - xa]) / cell
+                if box[0] > -1e-6 and box[1] > -1e-6 and box[0] + box[2] < rows + 1e-6 \
+                        and box[1] + box[3] < cols + 1e-6:
+                    boxes.add(tuple(int(v) for v in np.round(box)))
+    return boxes
+
+
+def tap_number(i, k, s, p, d, output, pixel):
+    """The number (1 .. k*k, row-major) of the tap through which `output` reads input `pixel`."""
+    o = output_size(i, k, s, p, d)
+    (r, c), (y, x) = divmod(output, o), pixel
+    a, b = (y + p - r * s) // d, (x + p - c * s) // d
+    return str(a * k + b + 1)
 
 
 def check_row_mode(fig, i, k, s, p, d, row):
-    """The non-zero columns of the selected row of C are exactly the input pixels in the
-    highlighted window, and both equal the window computed here from i, k, s, p, d."""
-    o = output_size(i, k, s, p, d)
+    """The numbered entries of the selected row of C are exactly the input pixels under the
+    window, each with its tap's number; the window's taps (padding too) are numbered on the
+    input; the row, the window and the output are outlined."""
+    o, span = output_size(i, k, s, p, d), d * (k - 1) + 1
+    r, c = divmod(row, o)
     expected = window_pixels(i, k, s, p, d, row)
-    in_cells = {(r - p, c - p) for r, c in highlighted_cells(fig, "input")}
-    assert {(r, c) for r, c in in_cells if 0 <= r < i and 0 <= c < i} == expected
-    assert len(in_cells) == k * k  # every tap is marked, those in the padding too
+    on_input = numbered(fig, "input", (i, k, s, p, d), "row", row)
+    assert on_input == {(r * s + a * d, c * s + b * d): str(a * k + b + 1) for a in range(k) for b in range(k)}
+    assert {(y - p, x - p) for y, x in on_input} & {(y, x) for y in range(i) for x in range(i)} == expected
     C = conv.conv_matrix(np.ones((k, k)), (i, i), stride=s, padding=p, dilation=d)
-    nonzero = np.flatnonzero(C[row])
-    assert {divmod(int(j), i) for j in nonzero} == expected
-    assert highlighted_cells(fig, "C") == {(row, int(j)) for j in nonzero}
-    assert highlighted_cells(fig, "output") == {divmod(row, o)}
+    assert {divmod(int(j), i) for j in np.flatnonzero(C[row])} == expected
+    assert numbered(fig, "C", (i, k, s, p, d), "row", row) == {
+        (row, y * i + x): tap_number(i, k, s, p, d, row, (y, x)) for y, x in expected}
+    assert outlined(fig, "C") == {(row, 0, 1, i * i)}
+    assert outlined(fig, "input") == {(r * s, c * s, span, span)}
+    assert outlined(fig, "output") == {(r, c, 1, 1)}
+    assert numbered(fig, "output", (i, k, s, p, d), "row", row) == {}
 
 
 def check_column_mode(fig, i, k, s, p, d, column):
-    """The highlighted outputs are exactly those whose window covers the input pixel."""
+    """The numbered and outlined outputs are exactly those whose window covers the input pixel,
+    each numbered with the tap through which it reads it, as in the selected column of C."""
     o = output_size(i, k, s, p, d)
     pixel = divmod(column, i)
     reached = outputs_reaching(i, k, s, p, d, pixel)
-    assert highlighted_cells(fig, "output") == reached
-    assert highlighted_cells(fig, "input") == {(pixel[0] + p, pixel[1] + p)}
-    assert highlighted_cells(fig, "C") == {(r * o + c, column) for r, c in reached}
+    weights = {(r, c): tap_number(i, k, s, p, d, r * o + c, pixel) for r, c in reached}
+    assert numbered(fig, "output", (i, k, s, p, d), "column", column) == weights
+    assert outlined(fig, "output") == {(r, c, 1, 1) for r, c in reached}
+    assert numbered(fig, "C", (i, k, s, p, d), "column", column) == {
+        (r * o + c, column): w for (r, c), w in weights.items()}
+    assert outlined(fig, "C") == {(0, column, o * o, 1)}
+    assert outlined(fig, "input") == {(pixel[0] + p, pixel[1] + p, 1, 1)}
+    assert numbered(fig, "input", (i, k, s, p, d), "column", column) == {}
 
 
 @pytest.mark.parametrize("i, k, s, p, d", SETTINGS)
@@ -113,7 +169,7 @@ def test_highlights_in_the_middle(i, k, s, p, d):
 def test_out_of_range_index_is_clamped_or_explained():
     fig = matrix.render_conv_matrix(i=5, k=3, s=1, p=0, d=1, mode="row", index=100)
     assert isinstance(fig, Figure)
-    assert highlighted_cells(fig, "output") == {(2, 2)}  # the last of 3x3 outputs
+    assert outlined(fig, "output") == {(2, 2, 1, 1)}  # the last of 3x3 outputs
     assert isinstance(matrix.render_conv_matrix(i=5, k=3, s=1, p=0, d=1, mode="row", index=-1),
                       str)
     assert isinstance(matrix.render_conv_matrix(i=5, k=3, s=1, p=0, d=1, mode="diagonal",
