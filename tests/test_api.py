@@ -108,6 +108,10 @@ def test_import_utils_needs_no_torch_and_loads_no_plotting():
     assert out.stderr == ""
 
 
-def test_conv_module_holds_the_api():
+FRAMEWORK = {"conv2d", "conv_transpose2d", "conv2d_backward", "conv_transpose2d_backward"}
+
+
+def test_the_teaching_core_and_the_framework_forms_hold_the_api():
     for name in {**API, **EXTRAS}:
-        assert getattr(utils, name) is getattr(utils.conv, name)
+        module = utils.framework if name in FRAMEWORK else utils.conv
+        assert getattr(utils, name) is getattr(module, name), name

@@ -79,7 +79,8 @@ def _imports(source):
 
 def _all_imports():
     names = set()
-    for path in [*ROOT.glob("utils/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]:
+    for path in [*ROOT.glob("utils/*.py"), *ROOT.glob("tools/*.py"), *ROOT.glob("tests/**/*.py"),
+                 *ROOT.glob("benchmarks/*.py")]:
         names |= _imports(path.read_text(encoding="utf-8"))
     for path in NOTEBOOK_PATHS:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -87,7 +88,7 @@ def _all_imports():
             if cell["cell_type"] == "code":
                 names |= _imports("".join(cell["source"]))
     scripts = [*ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]  # import each other
-    local = {"utils", "tests", "conftest"} | {p.stem for p in scripts}
+    local = {"utils", "tools", "tests", "conftest"} | {p.stem for p in scripts}
     # the test oracle; Colab's own module, used only on Colab; TOML readers: the standard library's
     # from Python 3.11, else the tomli that pytest depends on
     optional = {"torch", "google", "tomllib", "tomli"}

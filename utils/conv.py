@@ -105,8 +105,8 @@ def im2col(x, kernel_size, *, stride=1, padding=0, dilation=1):
     p, d = pair(padding, "padding", 0), pair(dilation, "dilation", 1)
     (N, C, H, W), (Ho, Wo) = x.shape, conv_output_size(x.shape[2:], k, s, p, d)
     parameters = params(kernel_size=k, stride=s, padding=p, dilation=d)
-    check_budget("the padded input", (N, C, H + 2 * p[0], W + 2 * p[1]), x.itemsize, parameters)
     check_budget("im2col's result", (N, C * k[0] * k[1], Ho * Wo), x.itemsize, parameters)
+    check_budget("the padded input", (N, C, H + 2 * p[0], W + 2 * p[1]), x.itemsize, parameters)
     padded = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)  # the pixels one dilated kernel covers
     patches = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(2, 3))

@@ -140,7 +140,8 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     x: (N, C_in, H, W), w: (C_out, C_in/groups, kH, kW), bias: (C_out,) -> (N, C_out, Ho, Wo).
     As in torch: unbatched x (C_in, H, W); an empty batch; padding='valid' or 'same' (stride
-    1; an odd d(k-1) puts the extra row/column at the bottom/right).
+    1; an odd d(k-1) puts the extra row/column at the bottom/right). Unlike torch, mixed
+    dtypes follow NumPy's promotion (float32 with float64 computes in float64).
     """
     x = array(x, "x", (3, 4), "(N, C_in, H, W) or unbatched (C_in, H, W)", empty_batch=True)
     if x.ndim == 3:  # unbatched, as torch allows: a batch of one
