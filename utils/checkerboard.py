@@ -186,8 +186,8 @@ def quadratic_loss(forward, size, low_res, high_res, margin=2):
     theta @ G @ theta - 2 b @ theta + c, because the output is linear in theta."""
     inner = (..., slice(margin, -margin), slice(margin, -margin))
     A = np.stack([forward(low_res, e)[inner].ravel() for e in np.eye(size)], axis=1)
-    y = high_res[inner].ravel()
-    return A.T @ A / len(y), A.T @ y / len(y), y @ y / len(y)
+    y = high_res[inner].ravel()  # einsum, not A.T @ A: threaded BLAS stalls on a busy machine
+    return np.einsum("ni,nj->ij", A, A) / len(y), np.einsum("ni,n->i", A, y) / len(y), y @ y / len(y)
 
 def train_adam(G, b, c, theta, steps=3000, learning_rate=0.03):
     """Adam on the quadratic loss from theta; returns (theta, losses (steps,))."""
