@@ -364,9 +364,10 @@ def section_ladder():
 TOPIC_MODULES = ("start", "sliding", "matrix", "transposed", "sizes", "networks", "gradients", "checkerboard",
                  "gallery")
 # every explorer: module -> render function
-EXPECTED_RENDERS = {"sliding": "render_sliding_window", "matrix": "render_conv_matrix",
-                    "transposed": "render_transposed", "networks": "render_upsampling_recipes",
-                    "checkerboard": "render_overlap"}
+EXPECTED_RENDERS = {"start": "render_check", "sliding": "render_sliding_window",
+                    "matrix": "render_conv_matrix", "transposed": "render_transposed",
+                    "sizes": "render_solver", "networks": "render_groups",
+                    "gradients": "render_read_rows", "checkerboard": "render_overlap"}
 
 
 def capture_explorers():
