@@ -43,7 +43,7 @@ def test_render_every_slider_combination(i, k):
             if o >= 1:
                 assert isinstance(result, Figure), where
                 title = result.texts[1].get_text()
-                assert f"step {step + 1} of {o * o}:" in title, where
+                assert f"position {min(step, o * o - 1)} (of 0 to {o * o - 1}):" in title, where
             else:
                 assert isinstance(result, str), where
                 assert result and "\n" not in result, where
@@ -52,7 +52,7 @@ def test_render_every_slider_combination(i, k):
 def test_render_clamps_any_step():
     # a step beyond the output (the slider's max lags a slider change) shows the last cell
     fig = sliding.render_sliding_window(i=5, k=3, s=2, p=0, d=1, step=99)
-    assert "step 4 of 4: output[1, 1]" in fig.texts[1].get_text()
+    assert "position 3 (of 0 to 3): output[1, 1]" in fig.texts[1].get_text()
     # a step no control can give is refused in one line that names it and the range
     assert sliding.render_sliding_window(i=5, k=3, s=1, p=0, d=1, step=-1) == (
         "step must be an int from 0 to 224 (the explorer's range), got -1")
@@ -75,11 +75,11 @@ def test_explorer_builds_and_adjusts_the_step_slider():
     box = sliding.sliding_window_explorer()
     controls, message, image = box.children[0].children, box.children[1], box.children[2]
     play, sliders = controls[0], {c.description: c for c in controls[1:]}
-    assert sliders["step"].max == play.max == 24  # default: o = 5
+    assert sliders["position"].max == play.max == 24  # default: o = 5
     assert len(image.value) > 0 and message.value == ""
-    sliders["step"].value = 24
-    sliders["stride s"].value = 2  # o = 3: the step slider shrinks to 0..8
-    assert sliders["step"].max == play.max == 8 and sliders["step"].value == 8
+    sliders["position"].value = 24
+    sliders["stride s"].value = 2  # o = 3: the position slider shrinks to 0..8
+    assert sliders["position"].max == play.max == 8 and sliders["position"].value == 8
     sliders["kernel size k"].value = 5
     sliders["padding p"].value = 0
     sliders["dilation d"].value = 3  # spans 13 cells > 5: impossible
@@ -104,12 +104,12 @@ def expected_answers():
     q = sliding.INPUT_SIZES_QUESTION
     sizes = [i for i in range(q["k"], 60)
              if utils.conv_output_size(i, q["k"], q["stride"], q["padding"]) == q["o"]]
-    padding = (sliding.SAME_PADDING_KERNEL - 1) // 2
+    padding = sliding.SAME_PADDING_QUESTION["dilation"] * (sliding.SAME_PADDING_QUESTION["k"] - 1) // 2
     return {
         sliding.check_output_size: (output_size, [output_size + 1, output_size - 1, 0, 2.5, "5",
                                                   np.array([1, 2])]),
         sliding.check_one_value: (int(value), [int(value) + 1, -int(value), 0, [1, 2]]),
-        sliding.check_same_padding: (padding, [padding + 1, padding - 1, 4, 0.5, "2"]),
+        sliding.check_same_padding: (padding, [padding + 1, padding - 1, 2, 0.5, str(padding)]),
         sliding.check_input_sizes: (sizes, [sizes[:1], sizes + [sizes[-1] + 1], [1, 2], 7, ["a", 1]]),
     }
 
@@ -131,45 +131,42 @@ def test_checkers(checker, capsys):
             assert text not in hint, (wrong, hint)
 
 
-def conv2d_dilated_right(x, w, dilation):
-    """A right answer to exercise 5: the kernel with holes, then a stride-1 sliding window."""
+def holes_right(w, dilation):
+    """A right answer to exercise 5, written differently from the reference: place tap by tap."""
     kh, kw = w.shape
     holes = np.zeros((dilation * (kh - 1) + 1, dilation * (kw - 1) + 1))
-    holes[::dilation, ::dilation] = w
-    H, W = x.shape
-    Ho, Wo = H - holes.shape[0] + 1, W - holes.shape[1] + 1
-    return np.array([[np.sum(x[r:r + holes.shape[0], c:c + holes.shape[1]] * holes)
-                      for c in range(Wo)] for r in range(Ho)])
+    for a in range(kh):
+        for b in range(kw):
+            holes[a * dilation, b * dilation] = w[a, b]
+    return holes
 
 
-def conv2d_ignores_dilation(x, w, dilation):
-    return utils.conv2d_loops(x, w)
-
-
-def conv2d_rotated(x, w, dilation):
-    return utils.conv2d_loops(x, w[::-1, ::-1], dilation=dilation)
-
-
-def conv2d_stub(x, w, dilation):
-    ...  # the notebook's template, not filled in
-
-
-def conv2d_raises(x, w, dilation):
-    raise IndexError("index 7 is out of bounds")
-
-
-def test_dilation_checker(capsys):
-    assert sliding.check_dilation(None) is None
+def test_kernel_with_holes_checker(capsys):
+    assert sliding.check_kernel_with_holes(None) is None
     assert capsys.readouterr().out.startswith("No answer yet")
-    assert sliding.check_dilation(conv2d_dilated_right) is True
+    assert sliding.check_kernel_with_holes(holes_right) is True
     assert capsys.readouterr().out.startswith("Correct!")
-    assert sliding.check_dilation(conv2d_stub) is None
+    assert sliding.check_kernel_with_holes(lambda w, dilation: None) is None
     assert capsys.readouterr().out.startswith("No answer yet")
-    for wrong, words in [(conv2d_ignores_dilation, "returned"), (conv2d_rotated, "returned"),
-                         (conv2d_raises, "IndexError"), (42, "TypeError")]:
-        assert sliding.check_dilation(wrong) is False
+    wrongs = [(lambda w, dilation: np.kron(w, np.ones((dilation, dilation))), "shape"),  # repeats, no holes
+              (lambda w, dilation: holes_right(w[::-1, ::-1], dilation), "first wrong entry"),
+              (lambda w, dilation: w[7], "IndexError"), (42, "TypeError")]
+    for wrong, words in wrongs:
+        assert sliding.check_kernel_with_holes(wrong) is False
         out = capsys.readouterr().out
         assert out.startswith("Not yet: for (") and words in out and "Hint:" in out, out
+        assert "array([" not in out.partition("returned")[2], out  # a big result is summed up, not printed
+    # sliding the kernel with holes is the dilated convolution
+    x, w = example_input(9), example_kernel(3)
+    for d in (1, 2, 3):
+        assert np.allclose(utils.conv2d_loops(x, sliding.kernel_with_holes(w, d)),
+                           utils.conv2d_loops(x, w, dilation=d))
+
+
+def test_a_number_in_quotes_is_told_to_be_a_number(capsys):
+    right = utils.conv_output_size(**sliding.OUTPUT_SIZE_QUESTION)
+    assert sliding.check_output_size(str(right)) is False
+    assert "give a number" in capsys.readouterr().out
 
 
 def test_cells_read_checker(capsys):

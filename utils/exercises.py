@@ -33,6 +33,15 @@ def _same(answer, expected, atol=1e-9):
         return False
 
 
+def _brief(got, expected):
+    """repr(got); for a numeric array of over 9 entries, its shape and, if right, its first wrong entry."""
+    if not isinstance(got, np.ndarray) or got.size <= 9 or got.dtype.kind not in "biuf":
+        return repr(got)
+    wrong = np.argwhere(~np.isclose(got, expected, atol=1e-9)) if got.shape == np.shape(expected) else ()
+    return f"an array of shape {got.shape}" + (f" whose first wrong entry is {list(map(int, wrong[0]))}"
+                                               if len(wrong) else f" (the right shape is {np.shape(expected)})")
+
+
 def check_value(answer, expected, hint, atol=1e-9):
     """Check a number, a tuple of numbers or an array against the expected value."""
     if answer is None:
@@ -58,8 +67,8 @@ def check_function(function, reference, cases, hint):
         if got is None and n == 0:  # the body is still `...`
             print("No answer yet: your function returns None. Write its body and run the cell again.")
             return None
-        if not _same(got, reference(**case)):
-            print(f"Not yet: for ({call}) your function returned {got!r}, which is not right.\nHint: {hint}")
+        if not _same(got, expected := reference(**case)):
+            print(f"Not yet: for ({call}) your function returned {_brief(got, expected)}, which is not right.\nHint: {hint}")
             return False
     print(f"Correct! Your function agrees on all {len(cases)} cases, none of them from this notebook.")
     return True

@@ -13,8 +13,7 @@ MEANING = {
     "output": "output (orange): the output map",
     "kernel": "kernel (bluish green): the weights",
     "padding": "padding (light grey): zeros added around the input",
-    "zeros": "inserted zeros (reddish purple): zeros put between input values\n"
-             "(transposed convolution with stride > 1, from notebook 03 on)",
+    "zeros": "inserted zeros (reddish purple): zeros put between input values\n(notebook 03 on)",
     "highlight": "highlight (vermillion outline): the current window or cell",
 }
 
@@ -34,22 +33,23 @@ def figure_colour_legend():
 
 
 def figure_big_picture():
-    """Convolution maps the running example's 4x4 input to 2x2; the transposed convolution maps
-    2x2 back to a 4x4 with other values. Orientation only: no C, Cᵀ or vec here (02 and 03)."""
+    """A preview: convolution maps the running example's 4x4 input to 2x2; the transposed convolution
+    maps 2x2 back to a 4x4 with other values (notebook 03 computes it). No C, Cᵀ or vec here."""
     x, w = example_input(4), example_kernel(3)
     y = conv2d_loops(x, w)
     back = conv_transpose2d_matrix(y, w)
     fig, ax = draw.new_figure(10.0, 3.0)
-    draw.grids(ax, [draw.Grid(np.full((4, 4), "input"), x, (0, 0), "input 4×4"),
-                    draw.Grid(np.full((3, 3), "kernel"), w, (-4.2, 0.5), "kernel 3×3"),
+    draw.grids(ax, [draw.Grid(np.full((3, 3), "kernel"), w, (-4.2, 0.5), "kernel 3×3"),
+                    draw.Grid(np.full((4, 4), "input"), x, (0, 0), "input 4×4"),
                     draw.Grid(np.full((2, 2), "output"), y, (7, 1), "output 2×2"),
                     draw.Grid(np.full((4, 4), "output"), back, (13, 0), "transposed output 4×4")],
                fontsize=8)
     for x0, x1, label in ((4.3, 6.7, "convolution"), (9.3, 12.7, "transposed\nconvolution")):
         ax.annotate("", xy=(x1, 2), xytext=(x0, 2), arrowprops=dict(arrowstyle="->", lw=1.5))
         ax.text((x0 + x1) / 2, 1.7, label, ha="center", va="bottom", fontsize=9)
-    fig.suptitle("The transposed convolution restores the 4×4 shape, not the values: it is not an "
-                 "inverse", fontsize=10)
+    fig.suptitle("A preview (notebook 03 computes it): the transposed convolution restores the 4×4 "
+                 "shape, not the values; it is not an inverse", fontsize=10)
+    draw.legend(fig, ("kernel", "input", "output"), {"kernel": "kernel"}, y=-0.02)
     return fig
 
 
@@ -82,8 +82,5 @@ def check_explorer():
     return widgets.explorer(render_check, {"size": widgets.slider("size", 3, 1, 6)})
 
 
-FIGURES = {
-    "00_colour_legend.png": figure_colour_legend,
-    "00_big_picture.png": figure_big_picture,
-    "00_widget_check.png": render_check,
-}
+FIGURES = {"00_colour_legend.png": figure_colour_legend, "00_big_picture.png": figure_big_picture,
+           "00_widget_check.png": render_check}
