@@ -214,7 +214,7 @@ def test_kernel_larger_than_the_padded_input(name, override):
 
 
 def test_dilated_kernel_larger_than_the_padded_input():
-    with pytest.raises(ValueError, match=says("kernel_size=3", "dilation=3", "spans 7 pixels",
+    with pytest.raises(ValueError, match=says("kernel_size=3", "dilation=3", "spans 7 cells",
                                               "i + 2p = 4 + 2*1 = 6", "= 0")):
         utils.conv2d_loops(ones(4, 4), ones(3, 3), padding=1, dilation=3)
 

@@ -32,7 +32,7 @@ def conv_output_size(i, k, stride=1, padding=0, dilation=1):
         o.append((i_ + 2 * p - d * (k_ - 1) - 1) // s + 1)
         if o[-1] < 1:
             raise ValueError(
-                f"kernel_size={k_} with dilation={d} spans {d * (k_ - 1) + 1} pixels, more than "
+                f"kernel_size={k_} with dilation={d} spans {d * (k_ - 1) + 1} cells, more than "
                 f"the padded input i + 2p = {i_} + 2*{p} = {i_ + 2 * p}: o = floor((i + 2p - "
                 f"d(k-1) - 1)/s) + 1 = floor(({i_} + {2 * p} - {d * (k_ - 1)} - 1)/{s}) + 1 = "
                 f"{o[-1]}, but it must be >= 1")
