@@ -207,8 +207,8 @@ def _expected_answers():
     """The answers, computed here from first principles."""
     o = (6 + 2 - 3) // 2 + 1
     shape = (o * o, 36)
-    nonzero = sorted(r * 5 + c for r in range(-1, 2) for c in range(-1, 2)
-                     if 0 <= r < 5 and 0 <= c < 5)
+    nonzero = sorted(r * 6 + c for r in range(1, 4) for c in range(-1, 2)  # output (1, 0): s=2, p=1
+                     if 0 <= r < 6 and 0 <= c < 6)
     placed = np.zeros((4, 5))  # a 4×5 input; row 4 of C is output (1, 1)
     placed[1:4, 1:4] = np.arange(1, 10).reshape(3, 3)
     sparsity = 1 - (6 * 6 * 9) / (36 * 64)
@@ -256,6 +256,32 @@ def test_build_c_checker(capsys):
     assert "Hint:" in capsys.readouterr().out
     shapes = [(kernel, shape) for kernel, shape, *_ in matrix.BUILD_C_CASES]
     assert any(k[0] != k[1] for k, _ in shapes) and any(s[0] != s[1] for _, s in shapes)
+
+
+def test_checkers_name_common_slips_without_the_answer(capsys):
+    gigabytes = 128 ** 4 * 4 / 1e9
+    for checker, slip, words in [(matrix.check_shape_of_c, (3, 6), "per output *pixel*"),
+                                 (matrix.check_sparsity, 0.8818, "p = 1"),
+                                 (matrix.check_dense_c_gigabytes, 2 * gigabytes, "float64"),
+                                 (matrix.check_dense_c_gigabytes, gigabytes * 1e9 / 2 ** 30, "GiB")]:
+        assert checker(slip) is False
+        assert words in capsys.readouterr().out
+
+
+def test_build_c_checker_reports_one_entry_not_the_matrix(capsys):
+    def rotated(w, input_shape, stride, padding, dilation):
+        return conv.conv_matrix(w[::-1, ::-1], input_shape, stride=stride, padding=padding, dilation=dilation)
+
+    def transposed(w, input_shape, stride, padding, dilation):
+        return conv.conv_matrix(w, input_shape, stride=stride, padding=padding, dilation=dilation).T
+
+    assert matrix.check_build_c(rotated) is False
+    out = capsys.readouterr().out
+    assert "first wrong entry is [" in out and "rotated 180°" in out and out.count("\n") <= 3, out
+    assert matrix.check_build_c(transposed) is False
+    out = capsys.readouterr().out
+    assert "while C has shape (" in out and "rotated" not in out and out.count("\n") <= 3, out
+    assert matrix.check_build_c(lambda w, input_shape, stride, padding, dilation: None) is None
 
 
 def test_inverse_question_has_one_right_option_and_explains_every_option():

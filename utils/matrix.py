@@ -1,12 +1,10 @@
 """Notebook 02 (im2col and the convolution matrix C): its figures (FIGURES), the explorer
-(`render_conv_matrix`, wired to sliders by `conv_matrix_explorer`) and the exercise checkers.
-Colours as everywhere: input sky blue, output orange, kernel green (C's entries are weights),
-padding grey, the current window or cell outlined."""
+(`render_conv_matrix`, wired to sliders by `conv_matrix_explorer`) and the exercise checkers."""
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import conv2d_loops, conv_matrix, conv_output_size, draw, widgets
+from . import conv_matrix, conv_output_size, draw, widgets
 from .draw import Grid
 from .example import example_input, example_kernel
 from .exercises import check_function, check_value, choice
@@ -25,8 +23,7 @@ def names(H, W, name="x"):
 
 def tap_matrix(i, k, s=1, p=0, d=1):
     """C (o*o, i*i) for the weights 1, 2, ..., k*k (row-major), as ints: t > 0 is tap t-1."""
-    taps = np.arange(1.0, k * k + 1).reshape(k, k)
-    return conv_matrix(taps, (i, i), stride=s, padding=p, dilation=d).astype(int)
+    return conv_matrix(np.arange(1.0, k * k + 1).reshape(k, k), (i, i), stride=s, padding=p, dilation=d).astype(int)
 
 def tap_colors(T, k):
     """Cell colours of a tap matrix T: white for 0, green from light (tap 1) to dark (tap k*k)."""
@@ -45,17 +42,18 @@ def finish(fig, title, keys, labels=None):
     return fig
 
 def figure_loop_visits():
-    """conv2d_loops visits the 16 windows of the running example's 6x6 input one at a time."""
-    i, k, (r, c) = 6, 3, (1, 2)
-    o, x_out = i - k + 1, i + k + 3
-    fig, ax = draw.new_figure(8.0, 3.75)
-    draw.grids(ax, [Grid(roles((i, i), "input"), example_input(i), (0, 0), "input 6×6"),
-                    Grid(roles((k, k), "kernel"), example_kernel(k), (i + 1.5, 1.5), "kernel 3×3"),
-                    Grid(roles((o, o), "output"), np.arange(1, o * o + 1).reshape(o, o), (x_out, 1),
-                         "output 4×4: visit order")])
+    """Notebook 01's four loops on the running example: each output in turn, and in it each tap."""
+    i, k, o, (r, c), (a, b), x_out = 4, 3, 2, (0, 1), (1, 2), 9.5
+    fig, ax = draw.new_figure(8.0, 3.5)
+    draw.grids(ax, [Grid(roles((i, i), "input"), example_input(i), (0, 0), "input x 4×4"),
+                    Grid(roles((k, k), "kernel"), example_kernel(k), (i + 1.5, 0.5), "kernel w 3×3"),
+                    Grid(roles((o, o), "output"), [[1, 2], [3, 4]], (x_out, 1), "output y 2×2: visit order")])
     draw.outlines(ax, [(c, r, k, k), (x_out + c, 1 + r, 1, 1)])
-    return finish(fig, "conv2d_loops: one Python iteration per output, 16 small dot products in turn", [
-        "input", "kernel", "output", "highlight"], {"highlight": "window of output (1, 2), and it"})
+    draw.outlines(ax, [(c + b, r + a, 1, 1), (i + 1.5 + b, 0.5 + a, 1, 1)], linewidth=1.5, inset=0.15)
+    return finish(fig, "Notebook 01's four loops: outputs one by one (outer loops), taps one by one (inner loops)\n"
+                  f"small outlines: one trip through the innermost line, y[{r}, {c}] += w[{a}, {b}] · x[{r + a}, "
+                  f"{c + b}]; 4 outputs × 9 taps = 36 trips", ["input", "kernel", "output", "highlight"],
+                  {"highlight": f"output ({r}, {c}), its window"})
 
 def four_windows(i, k, colors, values, title):
     """Grids and outline boxes of one panel per window (r, c): colors(r, c), values(r, c), title(n, r, c)."""
@@ -66,8 +64,7 @@ def four_windows(i, k, colors, values, title):
 
 def figure_im2col_columns():
     """Each 3x3 window of a 4x4 input becomes one column of the 9x4 matrix cols."""
-    i, k, o, top = 4, 3, 2, 6.2
-    pixels = names(i, i)
+    i, k, o, top, pixels = 4, 3, 2, 6.2, names(4, 4)
     cols = np.stack([pixels[r:r + k, c:c + k].ravel() for r, c in np.ndindex(o, o)], axis=1)
     panels, boxes = four_windows(i, k, lambda r, c: roles((i, i), "input"), lambda r, c: pixels,
                                  lambda n, r, c: f"window {n} → output ({r}, {c})")
@@ -84,23 +81,21 @@ def figure_im2col_columns():
                   "matrix product", ["input", "kernel", "output", "highlight"], {"highlight": "the window"})
 
 def figure_gemm_shapes():
-    """Many channels and many kernels: one product (C_out, C_in*k*k) @ (C_in*k*k, L)."""
-    C_in, C_out, k, o, K, L = 3, 4, 3, 6, 27, 36  # K = C_in·k·k rows, L = o·o windows
-    fig, ax = draw.new_figure(10.0, 4.0)
-    draw.grids(ax, [Grid(roles((C_out, K), "kernel"), None, (0, K - C_out), f"weights w.reshape(C_out, "
-                         f"C_in·k·k)\n({C_out} × {K})", block=(C_out, k * k)),
-                    Grid(roles((K, L), "input"), None, (K + 4, 0), f"im2col(x) ({K} × {L}): one column per "
-                         "window,\nrows = (channel, kernel row, kernel column)", block=(k * k, L)),
-                    Grid(roles((C_out, L), "output"), None, (K + L + 8, K - C_out), f"output ({C_out} × {L})\n"
-                         f"reshape to (C_out, Ho, Wo) = ({C_out}, {o}, {o})", block=(C_out, L))])
-    for x, text in ((K + 2, "@"), (K + L + 6, "=")):
-        ax.text(x, K - C_out / 2, text, ha="center", va="center", fontsize=16)
-    for c in range(C_in):  # which input channel each band of C_in·k·k rows comes from
-        ax.text(K + 4 + L / 2, (c + .5) * k * k, f"input channel {c}: {k * k} rows", ha="center", va="center")
-        ax.text((c + 0.5) * k * k, K + 0.4, f"channel {c}", ha="center", va="top", fontsize=8)
-    return finish(fig, f"One GEMM for the whole layer: C_in={C_in} input channels, C_out={C_out} kernels "
-                  f"of {k}×{k}, {o}×{o}={L} windows", ["kernel", "input", "output"],
-                  {"kernel": "weights", "input": "input values", "output": "output values"})
+    """Two channels, two kernels: one product (C_out, C_in*k*k) @ (C_in*k*k, L), reshaped to maps."""
+    C_in, C_out, k, o = 2, 2, 3, 4
+    K, L, x_c, x_o = C_in * k * k, o * o, C_in * k * k + 3, C_in * k * k + o * o + 6  # K rows, L windows
+    fig, ax = draw.new_figure(10.0, 4.5)
+    draw.grids(ax, [Grid(roles((C_out, K), "kernel"), None, (0, 1), "kernels as rows (2 × 18)", block=(1, k * k)),
+                    Grid(roles((K, L), "input"), None, (x_c, 1), "im2col(x) (18 × 16): one column\n"
+                         "per window, 9 rows per channel", block=(k * k, L)),
+                    Grid(roles((C_out, L), "output"), None, (x_o, 1), "output (2 × 16)", block=(1, o))]
+               + [Grid(roles((o, o), "output"), None, (x_o + m * (o + 5), 7), f"row {m} → map {m}") for m in (0, 1)])
+    for x, text in ((K + 1.5, "@"), (x_o - 1.5, "=")):
+        ax.text(x, 2, text, ha="center", va="center", fontsize=16)
+    draw.outlines(ax, [(0, 1, K, 1), (x_o, 1, L, 1), (x_o, 7, o, o)], linewidth=2)
+    return finish(fig, f"One matrix product for a layer: C_in={C_in} input channels, C_out={C_out} kernels of "
+                  f"{k}×{k}, {L} windows", ["kernel", "input", "output", "highlight"],
+                  {"highlight": "kernel 0 → output map 0"})
 
 def figure_placed_kernels():
     """The 3x3 kernel placed at each of the 4 windows of a 4x4 input, zeros elsewhere."""
@@ -130,23 +125,21 @@ def figure_conv_matrix_classic():
                   {"kernel": "weights", "empty": "0"})
 
 def figure_conv_matrix_structure():
-    """C at stride 1 (a constant diagonal and a repeated block outlined) and 2, weights numbered."""
-    i, k, o, kernel = 5, 3, 3, np.arange(1, 10).reshape(3, 3)
-    T1, T2 = tap_matrix(i, k), tap_matrix(i, k, s=2)
+    """C for i=5, k=3, p=1 at stride 1 (one constant diagonal and one repeated block outlined) and 2."""
+    i, k, o, kernel, x1, x2 = 5, 3, 5, np.arange(1, 10).reshape(3, 3), 5, 33
+    T1, T2 = tap_matrix(i, k, p=1), tap_matrix(i, k, s=2, p=1)
     fig, ax = draw.new_figure(11.0, 6.5)
-    draw.grids(ax, [Grid(tap_colors(kernel, k), kernel, (0, 3), "kernel: weights 1 to 9"),
-                    Grid(tap_colors(T1, k), numbers(T1), (5, 0), "i=5, k=3, s=1: C is 9×25: each "
-                         "diagonal holds one weight, and the blocks repeat", block=(o, i)),
-                    Grid(tap_colors(T2, k), numbers(T2), (5, 13), "i=5, k=3, s=2: C is 4×25: in a "
-                         "block, each row is 2 columns right of the one above; diagonals not constant",
-                         block=(2, i))], fontsize=8)
-    draw.outlines(ax, [(5 + c, c, 1, 1) for c in range(o)], linewidth=2)
-    draw.outlines(ax, [(5, 0, i, o), (5 + i, o, i, o)])
-    ax.text(5, o * o + 0.4, "outlined: a constant diagonal (weight 1), and one block (output row 0 × "
-            "input row 0) repeated one block down and right", ha="left", va="top", fontsize=9)
-    return finish(fig, "C: rows = outputs, columns = input pixels; black lines cut C into blocks "
-                  "(one output row × one input row)", ["kernel", "empty", "highlight"],
-                  {"kernel": "weights 1 (light) to 9 (dark)", "empty": "0", "highlight": "pattern"})
+    draw.grids(ax, [Grid(tap_colors(kernel, k), kernel, (0, 0), "kernel w", cell=1.3),
+                    Grid(tap_colors(T1, k), numbers(T1), (x1, 0), "s=1: C is 25×25", block=(o, i)),
+                    Grid(tap_colors(T2, k), numbers(T2), (x2, 0), "s=2: C is 9×25", block=(3, i))], fontsize=7)
+    draw.outlines(ax, [(x1 + j, j, 1, 1) for j in range(o)], linewidth=1.5, inset=0.12)
+    draw.outlines(ax, [(x1, 0, i, o), (x1 + i, o, i, o)], role="black", linewidth=2.5)
+    ax.text(x2, 10, "s=2: each row of a block is 2 columns right\nof the one above: diagonals not constant.\n\n"
+            "s=1, black frames: the block (output row 0 ×\ninput row 0) and its repeat one block\ndown and "
+            "right; vermillion: one diagonal\nof that block, every entry 5", va="top", fontsize=9)
+    return finish(fig, "C for i=5, k=3, p=1: rows = outputs, columns = input pixels; thick lines cut C "
+                  "into blocks (one output row × one input row)", ["kernel", "empty", "highlight"],
+                  {"kernel": "weights 1 (light) to 9 (dark)", "empty": "0", "highlight": "a constant diagonal"})
 
 # --- The explorer: C with one row or one column selected, beside the input and output --------
 
@@ -233,7 +226,6 @@ def conv_matrix_explorer(i=5, k=3, s=1, p=1, d=1, mode="row", index=7):
             return  # render explains why; keep the slider as it is
         controls["index"].description = v["mode"]
         controls["index"].max = (o * o if v["mode"] == "row" else v["i"] * v["i"]) - 1
-
     return widgets.explorer(render_conv_matrix, controls, adjust=adjust)
 
 def figure_explorer_row():  # the explorer's default state: row 7 of C for i=5, k=3, s=1, p=1
@@ -254,77 +246,85 @@ def flat(answer, sort=False):
 
 def check_shape_of_c(answer):
     """Exercise 1: the shape of C for i=6, k=3, s=2, p=1 (a (rows, columns) tuple)."""
-    return check_value(answer, (conv_output_size(6, 3, 2, 1) ** 2, 36), "C has one row per output pixel and "
-                       "one column per input pixel. Compute o = floor((i + 2p - d(k-1) - 1)/s) + 1 first "
-                       "(here d = 1); the output has o·o pixels, the input i·i.")
+    o = conv_output_size(6, 3, 2, 1)
+    return check_value(answer, (o * o, 36), hint_for(answer, {o: "C has a row per output *pixel* (o·o of them), "
+                       "not per output row."}, "C has one row per output pixel and one column per input pixel; "
+                       "compute o with the output-size formula first."))
 
 def check_nonzero_columns(answer):
-    """Exercise 2: the non-zero columns of C's row for output (0, 0), i=5, k=3, s=1, p=1."""
-    expected = np.flatnonzero(conv_matrix(np.ones((3, 3)), (5, 5), padding=1)[0])
-    return check_value(flat(answer, sort=True), expected, "With p = 1 the window of output (0, 0) "
-                       "starts one pixel above and to the left of the input; only taps that land on the "
-                       "5×5 input give non-zero columns, and input pixel (r, c) is column r·5 + c.")
+    """Exercise 2: the non-zero columns of C's row 3 (output (1, 0)), i=6, k=3, s=2, p=1."""
+    row_3 = conv_matrix(np.ones((3, 3)), (6, 6), stride=2, padding=1)[3]
+    return check_value(flat(answer, sort=True), np.flatnonzero(row_3), "The window of output (r, c) starts "
+                       "at row r·s − p, column c·s − p of the input; keep only the taps that land on the 6×6 "
+                       "input (p = 1 here); pixel (r, c) is column r·6 + c.")
 
 def check_row_of_c(answer):
     """Exercise 3: row 4 of C, 4×5 input, w = 1..9, s=1, p=0 (02 prints rows for 4×4 and 5×5 only)."""
-    return check_value(flat(answer), conv_matrix(np.arange(1, 10.0).reshape(3, 3), (4, 5))[4], "The output "
-                       "is 2×3, so row 4 is output (1, 1); find the input rows and columns its window reads, "
-                       "put w there in a 4×5 array of zeros, then flatten it (20 numbers, row by row).")
+    return check_value(flat(answer), conv_matrix(np.arange(1, 10.0).reshape(3, 3), (4, 5))[4], "Which output "
+                       "is row 4, and which input rows and columns does its window read? Put w there in a 4×5 "
+                       "array of zeros, then flatten it (20 numbers, row by row).")
+
+def hint_for(answer, slips, hint):
+    """The hint for a known slip (a number within 1% of one of slips' keys), else `hint`."""
+    first = np.nan if answer is None else flat(answer)[0]
+    return next((why for value, why in slips.items() if np.isclose(first, value, rtol=0.01)), hint)
 
 def check_sparsity(answer):
     """Exercise 4: the fraction of zero entries of C for i=8, k=3, s=1, p=0 (within 0.01)."""
-    return check_value(answer, float(np.mean(conv_matrix(np.ones((3, 3)), (8, 8)) == 0)), "Count C's entries "
-                       "(rows × columns) and its non-zeros: every row holds one copy of the k·k weights "
-                       "when no tap lands in padding. Sparsity = 1 - non-zeros / entries.", atol=0.01)
+    zeros = [float(np.mean(conv_matrix(np.ones((3, 3)), (8, 8), padding=p) == 0)) for p in (0, 1)]
+    return check_value(answer, zeros[0], hint_for(answer, {zeros[1]: "that is step 4's C with p = 1; here "
+                       "p = 0, so o is smaller."}, "Count C's entries (rows × columns) and its non-zeros: with "
+                       "p = 0 every row holds all k·k weights. Sparsity = 1 − non-zeros / entries."), atol=0.01)
 
 def check_dense_c_gigabytes(answer):
     """Exercise 5: GB (1e9 bytes) of a dense float32 C for i=128, k=5, s=1, p=2 (within 2%)."""
     expected = conv_output_size(128, 5, 1, 2) ** 2 * 128 ** 2 * 4 / 1e9
-    return check_value(answer, expected, "C has (o·o) × (i·i) entries; work out o first (this padding "
-                       "keeps the size), then multiply by 4 bytes per float32 entry and divide by 1e9.",
-                       atol=0.02 * expected)
+    return check_value(answer, expected, hint_for(answer, {2 * expected: "that is 8 bytes per entry (float64); "
+                       "float32 takes 4.", expected * 1e9 / 2 ** 30: "that is in GiB (2³⁰ bytes); a GB here is "
+                       "10⁹ bytes."}, "How many entries does C have (rows × columns)? Work out o with the "
+                       "formula, then bytes = entries × bytes per entry."), atol=0.02 * expected)
 
-# Exercise 6's cases, none in 02: non-square; a stride not dividing i - k; taps in the padding dropped;
-# dilation; stride and padding; rows of zeros; everything at once. (kernel, input shape, s, p, d)
+# Exercise 6's (kernel, input shape, s, p, d), none in 02: non-square, odd strides, padding, dilation
 BUILD_C_CASES = [((2, 3), (5, 7), 1, 0, 1), ((3, 3), (6, 6), 2, 0, 1), ((3, 3), (4, 6), 1, 1, 1),
                  ((3, 3), (7, 7), 1, 0, 2), ((3, 2), (6, 5), 3, 2, 1), ((1, 1), (3, 4), 2, 1, 1),
                  ((2, 2), (6, 6), 2, 1, 2)]
 
-def conv_matrix_by_columns(w, input_shape, stride, padding, dilation):
-    """C column by column: column j is the convolution of an image that is 1 at pixel j."""
-    return np.stack([conv2d_loops(pixel.reshape(input_shape), w, stride=stride, padding=padding,
-                                  dilation=dilation).ravel() for pixel in np.eye(np.prod(input_shape))], 1)
+Report = type("Report", (str,), {"__repr__": str.__str__})  # a learner's C in words, printed without quotes
+
+def compare_c(got, expected, w, case):
+    """0.0 if got equals C, else a Report: its shape against C's, or its first wrong entry."""
+    if (got := np.asarray(got, dtype=float)).shape != expected.shape:
+        return Report(f"an array of shape {got.shape}, while C has shape {expected.shape}")
+    wrong, flipped = np.argwhere(~np.isclose(got, expected)), conv_matrix(w[::-1, ::-1], **case)
+    return 0.0 if not len(wrong) else Report(f"a C whose first wrong entry is {[int(j) for j in wrong[0]]} (you have "
+                                             f"{got[tuple(wrong[0])]:g})" + ": C for the kernel rotated 180°; "
+                                             "a row holds w as it is" * np.allclose(got, flipped))
 
 def check_build_c(function):
     """Exercise 6: the learner's build_C(w, input_shape, stride, padding, dilation)."""
     rng = np.random.default_rng(6)
     cases = [dict(w=rng.integers(1, 10, size=kernel).astype(float), input_shape=shape, stride=s,
                   padding=p, dilation=d) for kernel, shape, s, p, d in BUILD_C_CASES]
-    return check_function(function, conv_matrix_by_columns, cases, "row r·Wo + c is the kernel laid over "
-                          "the window of output (r, c) on a zero canvas the size of the PADDED input (window "
-                          "start r·s, c·s; taps d apart); cut the padding off the canvas, then flatten it.")
+    def summarised(w, **case):  # the learner's C compared here, so a failure prints one line, not C
+        got = function(w, **case)
+        return None if got is None else compare_c(got, conv_matrix(w, **case), w, case)
+    return check_function(function and summarised, lambda **case: 0.0, cases, "row r·Wo + c of C holds "
+                          "w[a, b] in the column of input pixel (r·s + a·d − p, c·s + b·d − p), for the taps "
+                          "that land on the input; the other entries are 0.")
 
+RIGHT = "Many different inputs give exactly the same output, so the input cannot be recovered."
 INVERSE_QUESTION = dict(  # exercise 7 (misconception): can the output of a convolution be undone?
-    question="Step 3's C is 4 × 16: it maps a 4×4 input to a 2×2 output. Which statement is true?",
-    options={
-        "C is a matrix, so C⁻¹·vec(O) gives the input back.": "Only a square matrix of full rank has an "
-            "inverse. C turns 16 numbers into 4, so different inputs must share an output, and no matrix "
-            "can tell them apart again.",
-        "Cᵀ·vec(O) gives the input back: it has 16 numbers, one per input pixel.": "Cᵀ gives back the "
-            "shape (16 numbers, a 4×4 map), not the values: the cell below shows it. Notebook 03 starts "
-            "from exactly this.",
-        "Many different inputs give exactly the same output, so the input cannot be recovered.": "C has "
-            "16 columns but rank at most 4, so at least 12 independent directions of the input change "
-            "nothing in the output: add any of them to an input and the output stays the same. The cell "
-            "below checks it."},
-    correct="Many different inputs give exactly the same output, so the input cannot be recovered.",
-)
+    question="Step 3's C is 4 × 16: it maps a 4×4 input x to a 2×2 output y. Which statement is true?",
+    options={"C is a matrix, so C⁻¹·vec(y) gives the input back.": "Only a square matrix of full rank has an "
+             "inverse. C turns 16 numbers into 4, so different inputs must share an output.",
+             "Cᵀ·vec(y) gives the input back: it has 16 numbers, one per input pixel.": "Cᵀ gives back the "
+             "shape (16 numbers, a 4×4 map), not the values: the cell below shows it.", RIGHT: "C has rank at "
+             "most 4, so 12 independent directions of the input change nothing in the output (cell below)."},
+    correct=RIGHT)
 
 def ask_inverse():  # exercise 7 as buttons: pick an option to see why it is right or wrong
     return choice(**INVERSE_QUESTION)
 
-FIGURES = {"02_loop_visits.png": figure_loop_visits, "02_im2col_columns.png": figure_im2col_columns,
-           "02_gemm_shapes.png": figure_gemm_shapes, "02_placed_kernels.png": figure_placed_kernels,
-           "02_conv_matrix_classic.png": figure_conv_matrix_classic,
-           "02_conv_matrix_structure.png": figure_conv_matrix_structure,
-           "02_explorer_row.png": figure_explorer_row, "02_explorer_column.png": figure_explorer_column}
+FIGURES = {f"02_{f.__name__[len('figure_'):]}.png": f for f in (
+    figure_loop_visits, figure_im2col_columns, figure_gemm_shapes, figure_placed_kernels, figure_conv_matrix_classic,
+    figure_conv_matrix_structure, figure_explorer_row, figure_explorer_column)}
