@@ -60,11 +60,12 @@ def test_dcgan_and_segmentation_shapes():
     assert [r["output"][2] for r in rows] == [4, 8, 16, 32, 64]
     assert rows[-1]["output"] == (1, 3, 64, 64)
     assert rows[1]["weight"] == (512, 256, 4, 4)
-    assert sum(r["parameters"] for r in rows) == 3_575_747
-    assert rows[0]["layer"] == "ConvTranspose2d(100, 512, k=4, s=1, p=0)"
+    # no biases: 3,574,784 weights, PyTorch's DCGAN generator (3,576,704) less its batch norms' 2 * 960
+    assert sum(r["parameters"] for r in rows) == 3_574_784 == 3_576_704 - 2 * (512 + 256 + 128 + 64)
+    assert rows[0]["layer"] == "ConvTranspose2d(100, 512, k=4, s=1, p=0, bias=False)"
     seg = networks.stack_shapes((1, 256, 8, 8), networks.SEGMENTATION_DECODER)
     assert [r["output"][2] for r in seg] == [16, 32, 64, 64]
-    assert seg[-1]["weight"] == (5, 32, 1, 1)
+    assert seg[-1]["weight"] == (5, 32, 1, 1) and seg[-1]["parameters"] == 5 * 32 + 5  # with bias
     assert "output_padding=1" in seg[1]["layer"]
 
 
@@ -136,6 +137,18 @@ def test_check_weight_shape(capsys):
     assert "(64, 8, 3, 5)" not in out
 
 
+@pytest.mark.parametrize("answer, words", [
+    ((64, 32, 3, 5), "groups=4"),  # groups forgotten
+    ((32, 8, 3, 5), "Conv2d's order"), ((32, 16, 3, 5), "Conv2d's order"),  # swapped layout
+    ((8, 64, 3, 5), "batch size"), ((64, 8, 15, 17), "kernel's"), ((64, 8, 5, 3), "kernel's"),
+    ((64, 16, 3, 5), "C_out/groups"), ("64x8x3x5", "C_out/groups"),
+])
+def test_check_weight_shape_hint_answers_the_mistake(capsys, answer, words):
+    assert networks.check_weight_shape(answer) is False
+    out = capsys.readouterr().out
+    assert words in out and "(64, 8" not in out and "64, 8," not in out, out
+
+
 def test_check_stack_shape(capsys):
     assert networks.check_stack_shape((8, 1, 28, 28)) is True
     assert networks.check_stack_shape((8, 1, 27, 27)) is False
@@ -157,8 +170,11 @@ def test_check_grouped_accepts_a_split_by_group_and_rejects_an_ungrouped_layer(c
         return utils.conv_transpose2d(x[:, :n_in], w[:n_in], stride=stride)
 
     assert networks.check_grouped(first_group_only) is False
+    out = capsys.readouterr().out
+    # the failing case is named by its arguments' shapes, never printed in full
+    call = out.split(") your function")[0]
+    assert "x=<an array of shape (1, 2, 3, 3)>" in call and "array(" not in call and "Hint:" in out
     assert networks.check_grouped(lambda x, w, groups, stride: None) is None
-    assert "Hint:" in capsys.readouterr().out
 
 
 def test_layout_question_has_one_right_option_and_explains_every_other():
