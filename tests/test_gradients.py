@@ -1,6 +1,8 @@
 """utils.gradients: the read-rows explorer, the figures and the exercise checkers of notebook 06."""
 
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,6 +65,7 @@ def test_explorer_builds():
 
 def test_figures_make_figures():
     assert set(gradients.FIGURES) == {"06_gradient.png", "06_read_rows.png"}
+    assert gradients.render_read_rows().get_size_inches()[0] * 80 >= 500  # legible in the explorer
     for name, make in gradients.FIGURES.items():
         assert len(to_png(make(), dpi=30)) > 1000, name
 
@@ -75,12 +78,19 @@ def test_check_tiny_gradient(capsys):
     assert "6" not in capsys.readouterr().out.split("Hint")[-1]
 
 
-def test_check_gradient_output_padding(capsys):
-    assert gradients.check_gradient_output_padding(2) is True
-    assert gradients.check_gradient_output_padding(1) is False
-    # 7 rows, k=4, s=3, p=1: windows at padded rows 0-3 and 3-6, so rows 7 and 8 are past them
-    assert read_rows(7, 4, 3, 1, 1).tolist() == [True] * 7 + [False] * 2
-    assert "2" not in capsys.readouterr().out
+def test_check_unread_pixels(capsys):
+    assert gradients.check_unread_pixels(56) is True
+    assert gradients.check_unread_pixels(81 - 9 ** 2) is False
+    assert gradients.check_unread_pixels(81 - 6 ** 2) is False  # counting padded rows 0 and 10 as input
+    # 9 rows, k=2, s=4, p=1: windows read padded rows 0-1, 4-5, 8-9, so input rows 1, 4, 5, 8, 9
+    read = read_rows(9, 2, 4, 1, 1)
+    assert np.flatnonzero(read[1:10]).tolist() == [0, 3, 4, 7, 8] and 81 - read[1:10].sum() ** 2 == 56
+    # a pixel is read exactly when its row and its column are: the 2-D gradient of ones says so
+    o = utils.conv_output_size(9, 2, stride=4, padding=1)
+    grad_x = utils.conv2d_backward(np.ones((1, 1, 9, 9)), np.ones((1, 1, 2, 2)), np.ones((1, 1, o, o)),
+                                   stride=4, padding=1)[0][0, 0]
+    assert np.sum(grad_x == 0) == 56
+    assert "56" not in capsys.readouterr().out
 
 
 def test_check_input_gradient_accepts_a_stamp_and_crop_and_rejects_a_missing_crop(capsys):
@@ -109,8 +119,122 @@ def test_gradient_question_has_one_right_option_and_explains_every_other():
         verdicts.append(answer.value.split()[0])
         assert len(answer.value.split()) > 8  # an explanation, not just a verdict
     assert verdicts == ["Not", "Right.", "Not", "Not"]
-    # the claims, checked: padded row 11 is unread padding, row 10 (the input's last) is read,
-    # and without output_padding the gradient is 9 rows
-    read = read_rows(10, 3, 2, 1, 1)
-    assert not read[11] and read[10]
-    assert utils.conv_transpose_output_size(5, 3, stride=2, padding=1) == 9
+    # the claims, checked: k=2, s=3 on 7 rows reads rows 0-1 and 3-4 only; without output_padding
+    # the transposed convolution gives 5 rows, with output_padding=2 seven, and rows 2, 5, 6 are zero
+    assert np.flatnonzero(~read_rows(7, 2, 3, 0, 1)).tolist() == [2, 5, 6]
+    assert utils.conv_output_size(7, 2, stride=3) == 2
+    assert utils.conv_transpose_output_size(2, 2, stride=3) == 5
+    w = np.ones((1, 1, 2, 1)) + np.arange(2).reshape(1, 1, 2, 1)
+    grad_x = utils.conv_transpose2d(np.ones((1, 1, 2, 1)), w, stride=(3, 1), output_padding=(2, 0)).ravel()
+    assert grad_x.shape == (7,) and np.flatnonzero(grad_x == 0).tolist() == [2, 5, 6]
+
+
+# --- the transposed convolution's backward pass, as notebook 06 writes it --------------------------
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_gradients_of_convolution.ipynb"
+
+
+def notebook_functions():
+    """conv2d_backward and conv_transpose2d_backward, run from the notebook's own cells."""
+    cells = {c["id"]: "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
+    namespace = {"np": np, "utils": utils}
+    for cell_id in ("d1a1c926", "31f68087"):
+        exec(cells[cell_id], namespace)
+    return namespace["conv2d_backward"], namespace["conv_transpose2d_backward"]
+
+
+def transposed_layers(count, seed):
+    """Random (x, w, grad_o, s, p, d, op), every output_padding torch allows, d > s and op >= s included."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    while len(layers) < count:
+        s, d, k, p, i = (int(v) for v in rng.integers([1, 1, 1, 0, 1], [4, 4, 4, 3, 6]))
+        op = int(rng.integers(0, max(s, d)))  # torch: output_padding < stride or < dilation
+        if (i - 1) * s - 2 * p + d * (k - 1) + 1 + op < 1:  # nothing left after cropping p
+            continue
+        x, w = rng.standard_normal((2, 2, i, i + 1)), rng.standard_normal((2, 3, k, k))
+        out = utils.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op, dilation=d)
+        layers.append((x, w, rng.standard_normal(out.shape), s, p, d, op))
+    return layers
+
+
+def test_notebook_conv_transpose2d_backward_matches_utils_including_output_padding_at_least_stride():
+    _, conv_transpose2d_backward = notebook_functions()
+    cropped = 0
+    for x, w, grad_o, s, p, d, op in transposed_layers(600, seed=1):
+        mine = conv_transpose2d_backward(x, w, grad_o, stride=s, padding=p, dilation=d)
+        reference = utils.conv_transpose2d_backward(x, w, grad_o, stride=s, padding=p, output_padding=op,
+                                                    dilation=d)
+        for m, r in zip(mine, reference):
+            assert m.shape == r.shape and np.allclose(m, r), (s, p, d, op)
+        # the claim of the notebook: conv2d gives i + op // s rows, cropped to x's
+        rows = utils.conv2d(grad_o, w, stride=s, padding=p, dilation=d).shape[2]
+        assert rows == x.shape[2] + op // s
+        cropped += op >= s
+    assert cropped > 50
+
+
+def test_notebook_conv_transpose2d_backward_matches_finite_differences():
+    _, conv_transpose2d_backward = notebook_functions()
+    for x, w, grad_o, s, p, d, op in transposed_layers(40, seed=2):
+        def loss(x, w):  # linear in each array: central differences are exact up to round-off
+            return np.sum(utils.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op,
+                                                 dilation=d) * grad_o)
+
+        grad_x, grad_w, _ = conv_transpose2d_backward(x, w, grad_o, stride=s, padding=p, dilation=d)
+        for which, analytic in ((0, grad_x), (1, grad_w)):
+            arrays, numeric = [x, w], np.zeros_like(analytic)
+            for index in np.ndindex(analytic.shape):
+                plus, minus = [a.copy() for a in arrays], [a.copy() for a in arrays]
+                plus[which][index] += 1e-4
+                minus[which][index] -= 1e-4
+                numeric[index] = (loss(*plus) - loss(*minus)) / 2e-4
+            assert np.allclose(numeric, analytic, atol=1e-8), (s, p, d, op, which)
+
+
+def test_notebook_backward_passes_match_torch():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: threads only cost time on a busy machine
+    try:
+        check_against_torch(torch, *notebook_functions())
+    finally:
+        torch.set_num_threads(threads)
+
+
+def check_against_torch(torch, conv2d_backward, conv_transpose2d_backward):
+    for x, w, grad_o, s, p, d, op in transposed_layers(300, seed=3):
+        tx, tw = (torch.tensor(a, requires_grad=True) for a in (x, w))
+        out = torch.nn.functional.conv_transpose2d(tx, tw, stride=s, padding=p, output_padding=op, dilation=d)
+        out.backward(torch.tensor(grad_o))
+        mine = conv_transpose2d_backward(x, w, grad_o, stride=s, padding=p, dilation=d)
+        assert np.allclose(mine[0], tx.grad.numpy()) and np.allclose(mine[1], tw.grad.numpy()), (s, p, d, op)
+        # and the convolution the transposed one is the adjoint of: input of out's shape, the same w,
+        # read as (C_out, C_in, kH, kW) of that convolution
+        cw = w
+        cx = torch.tensor(grad_o, requires_grad=True)
+        tcw = torch.tensor(cw, requires_grad=True)
+        co = torch.nn.functional.conv2d(cx, tcw, stride=s, padding=p, dilation=d)
+        g = np.random.default_rng(0).standard_normal(tuple(co.shape))
+        co.backward(torch.tensor(g))
+        mine = conv2d_backward(grad_o, cw, g, stride=s, padding=p, dilation=d)
+        assert np.allclose(mine[0], cx.grad.numpy()) and np.allclose(mine[1], tcw.grad.numpy()), (s, p, d)
+
+
+def test_weight_gradient_is_a_correlation_with_stride_and_dilation_swapped():
+    rng = np.random.default_rng(5)
+    checked = 0
+    for i, k, s, p, d in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(3), range(1, 4)):
+        if i + 2 * p < d * (k - 1) + 1:
+            continue
+        x, w = rng.standard_normal((i, i)), rng.standard_normal((k, k))
+        o = utils.conv_output_size(i, k, stride=s, padding=p, dilation=d)
+        grad_o = rng.standard_normal((o, o))
+        grad_w = utils.conv2d_backward(x[None, None], w[None, None], grad_o[None, None], stride=s,
+                                       padding=p, dilation=d)[1][0, 0]
+        corr = utils.conv2d(np.pad(x, p)[None, None], grad_o[None, None], stride=d, dilation=s)[0, 0]
+        leftover = (i + 2 * p - d * (k - 1) - 1) % s
+        assert corr.shape == (k + leftover // d,) * 2
+        assert np.allclose(corr[:k, :k], grad_w)
+        checked += 1
+    assert checked > 400
