@@ -1,6 +1,6 @@
 """What output_padding adds, stated exactly and checked on hundreds of layers, both cases included.
 
-The rule the notebooks teach (03, step 7; 04, step 4): the stamps of a transposed convolution land
+The rule notebook 04 teaches (step 3): the stamps of a transposed convolution land
 on an uncropped canvas of (i - 1)s + d(k - 1) + 1 cells per side; the output is that canvas cropped
 to p .. p + o - 1, where o = (i - 1)s - 2p + d(k - 1) + output_padding + 1. So while
 output_padding <= p the added rows and columns are canvas cells (computed from the input; with
@@ -73,7 +73,7 @@ def test_output_is_the_canvas_cropped_with_zeros_past_it():
 
 def test_the_cases_the_notebooks_name():
     ones = np.ones((3, 3))
-    # k=3, s=2, p=1, output_padding=1 (03): the extra row is computed
+    # k=3, s=2, p=1, output_padding=1 (04's figure): the extra row is computed
     assert utils.conv_transpose2d_scatter(ones, ones, stride=2, padding=1, output_padding=1)[-1].all()
     # k=2 or 3, s=2, p=0, output_padding=1 and 04's x2 recipe with k=1: the extra row is zero
     for k in (1, 2, 3):

@@ -22,12 +22,13 @@ def output_padding_for(target, i, k, stride=1, padding=0, dilation=1):
     args = dict(target=target, i=i, k=k, stride=stride, padding=padding, dilation=dilation)
     pairs = {name: tuple(v) if isinstance(v, (tuple, list)) else (v, v) for name, v in args.items()}
     for name, v in pairs.items():
-        if len(v) != 2 or not all(isinstance(e, numbers.Integral) for e in v):
-            raise ValueError(f"{name} must be an int or an (h, w) pair of ints, got {v!r}")
+        if len(v) != 2 or not all(isinstance(e, numbers.Integral) and not isinstance(e, bool)
+                                  and e >= (name != "padding") for e in v):
+            raise ValueError(f"{name} must be an int or an (h, w) pair of ints, >= 1 (padding >= 0), got {v!r}")
     found = []
     for target, i, k, s, p, d in zip(*pairs.values()):
         smallest = (i - 1) * s - 2 * p + d * (k - 1) + 1  # output_padding = 0
-        if target < 1 or not smallest <= target < smallest + s:
+        if not smallest <= target < smallest + s:
             raise ValueError(f"output size {target} is unreachable: with i={i}, k={k}, s={s}, p={p}, d={d} "
                              f"the output is (i-1)s - 2p + d(k-1) + 1 + output_padding = {smallest} + "
                              f"output_padding (0 to s-1={s - 1}), so only {smallest} to {smallest + s - 1}")
@@ -63,9 +64,10 @@ def solve_conv_transpose(input_size, output_size, *, kernel_sizes=range(1, 8), s
     """
     for name, values in dict(input_size=[input_size], output_size=[output_size], kernel_sizes=kernel_sizes,
                              strides=strides, paddings=paddings, dilations=dilations).items():
-        low = int(name != "paddings")
-        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low for v in values):
-            raise ValueError(f"{name} must be {'ints' if name[-1] == 's' else 'an int'} >= {low}, got {values}")
+        low = int(name != "paddings")  # an int (not iterable) is refused, as is a str (not ints)
+        if not hasattr(values, "__iter__") or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                                      and v >= low for v in values):
+            raise ValueError(f"{name} must be {'ints' if name[-1] == 's' else 'an int'} >= {low}, got {values!r}")
     i, o = input_size, output_size
     found = [Layer(k, s, p, op, d) for d in dilations for s in strides for k in kernel_sizes for p in paddings
              if p <= d * (k - 1) and (d == 1 or k > 1) and 0 <= (op := o - (i - 1) * s + 2 * p - d * (k - 1) - 1) < s]
@@ -78,33 +80,31 @@ SOLVER_RANGES = {"input_size": (1, 16), "output_size": (1, 64), "show": ["all", 
 
 @widgets.explains_invalid
 def render_solver(input_size, output_size, show="all"):
-    """The solver's layers for one pair of sizes: a grid per dilation, rows k = 1..7, columns s = 1..4,
-    a cell holding p (or p+output_padding) of each layer; and the first layers as PyTorch code."""
+    """The solver's layers for one pair of sizes: a table per dilation, rows k = 1..7, columns s = 1..4,
+    a cell holding the smallest p (+output_padding) of its layers; the first four as PyTorch arguments."""
     widgets.check_controls(SOLVER_RANGES, input_size=input_size, output_size=output_size, show=show)
-    layers = solve_conv_transpose(input_size, output_size)
-    if show != "all":
-        layers = [layer for layer in layers if layer.checkerboard_free]
+    layers = [x for x in solve_conv_transpose(input_size, output_size) if show == "all" or x.checkerboard_free]
     if not layers:
         raise ValueError(f"no layer with k ≤ 7, s ≤ 4, d ≤ 2 ({show}) turns {input_size} into {output_size}")
-    fig, ax = draw.new_figure(9, 3.75)
+    fig, ax = draw.new_figure(7, 2.75)
+    fig.set_layout_engine("none"), ax.set_position([0.01, 0.09, 0.98, 0.8])  # constrained layout: 1/3 of the time
     items = []
-    for n, d in enumerate((1, 2)):
-        roles, text = np.full((7, 4), "empty", dtype=object), np.full((7, 4), "", dtype=object)
-        for layer in (layer for layer in layers if layer.dilation == d):
-            k, s, p, op, _ = layer
-            roles[k - 1, s - 1] = "kernel" if layer.checkerboard_free else "output"
-            text[k - 1, s - 1] += ("\n" if text[k - 1, s - 1] else "") + (f"{p}+{op}" if op else f"{p}")
-        items.append(draw.Grid(roles, text, (n * 6.2 + 1, 1), f"dilation {d}:\ncolumns s = 1..4"))
-        for k in range(7):
-            ax.text(n * 6.2 + 0.8, k + 1.5, f"k={k + 1}", ha="right", va="center", fontsize=8)
+    for n, d in enumerate((1, 2)):  # a table per dilation; its headers are cells (no Text artists)
+        roles, text = np.full((8, 5), "empty", dtype=object), np.full((8, 5), "", dtype=object)
+        text[0], text[1:, 0] = [f"d={d}"] + [f"s={s}" for s in range(1, 5)], [f"k={k}" for k in range(1, 8)]
+        for k, s, p, op, _ in (layer for layer in layers if layer.dilation == d):
+            roles[k, s] = "kernel" if Layer(k, s, p, op, d).checkerboard_free else "output"
+            text[k, s] = text[k, s] or (f"{p}+{op}" if op else f"{p}")  # the smallest p only
+        items.append(draw.Grid(roles, text, (n * 5.5, 0)))
     draw.grids(ax, items, fontsize=7)
-    lines = [("✓ " if layer.checkerboard_free else "  ") + layer.conv_transpose2d() for layer in layers[:12]]
-    ax.text(13.2, 0.2, "\n".join(lines + [f"… and {len(layers) - 12} more"] * (len(layers) > 12)),
-            family="monospace", fontsize=7, va="top")
-    ax.set(xlim=(-0.5, 30), ylim=(8.3, -1.2))
-    draw.legend(fig, ["kernel", "output"], labels=dict(kernel="checkerboard-free (s divides k)", output="uneven overlap"))
+    lines = [x.conv_transpose2d()[32:-1] for x in layers[:4]] + [f"… and {len(layers) - 4} more"] * (len(layers) > 4)
+    ax.text(11, 0.3, "\n".join(["nn.ConvTranspose2d(C_in, C_out,"] + lines), family="monospace", fontsize=7,
+            va="top", linespacing=1.7)
+    ax.set(xlim=(-0.1, 26), ylim=(8.1, -0.1))
+    draw.legend(fig, ["kernel", "output"], labels=dict(kernel="checkerboard-free: s divides k, gcd(d, s) = 1",
+                                                       output="uneven overlap"), fontsize=8)
     fig.suptitle(f"{len(layers)} ConvTranspose2d layers turn {input_size}×{input_size} into {output_size}×"
-                 f"{output_size}; a cell shows p, or p+output_padding; ✓: checkerboard-free", fontsize=10)
+                 f"{output_size}; a cell: the smallest p (+output_padding)", fontsize=9)
     return fig
 
 
@@ -124,7 +124,7 @@ def figure_solver_default():  # the explorer's starting state
 def figure_output_padding():
     """i=3, k=3, s=2, output_padding=1: with p=1 the extra edge is computed, with p=0 it is zero."""
     fig, ax = draw.new_figure(10, 9.5)
-    for n, (p, says) in enumerate([(1, "computed from the input:\noutput_padding ≤ p"),
+    for n, (p, says) in enumerate([(1, "computed from the input (a 0 comes\nfrom 0s in the input): output_padding ≤ p"),
                                    (0, "zeros, past every stamp:\noutput_padding > p")]):
         out = conv_transpose2d_as_conv(example_input(3), KERNEL, stride=2, padding=p, output_padding=1)
         o, y0, size = out.shape[0], n * 12 + 1, out.shape[0] + 2
@@ -145,10 +145,10 @@ FIGURES = {"04_output_padding.png": figure_output_padding, "04_solver_default.pn
 
 
 def check_output_padding(answer):
-    """Exercise 1: the output_padding that brings a 10x10 image back (k=3, s=2, p=1). Each checker
-    computes its own answer and never prints it."""
-    return exercises.check_value(answer, output_padding_for(10, 5, 3, 2, 1), "compute the transposed "
-                                 "convolution's size from 5 with output_padding = 0: what is missing?")
+    """Exercise 1: the output_padding that brings a 12x12 image back (k=3, s=3, p=1; 12 -> 4). Each
+    checker computes its own answer and never prints it."""
+    return exercises.check_value(answer, output_padding_for(12, 4, 3, 3, 1), "compute the transposed "
+                                 "convolution's size from 4 with output_padding = 0: what is missing?")
 
 
 def check_zero_rows(answer):
@@ -179,11 +179,11 @@ def check_layer_solver(function):
         "output_padding), and keep those for which the output-size formula gives o.")
 
 
-CANVAS_ROW = "The row of the stamps' canvas that the crop of padding = 1 would have removed."
+CANVAS_ROW = "The row of the stamps' canvas that the crop of padding = 2 would have removed."
 OUTPUT_PADDING_OPTIONS = {
     "Zeros: output_padding pads the output, as padding pads the input of a convolution.":
-        "Stamps land on that row: the crop of padding = 1 would have removed it, and output_padding "
-        "keeps it. It is zero only when output_padding > padding.",
+        "Stamps land on that row: the crop of padding = 2 would have removed it, and output_padding "
+        "keeps it. Only when output_padding > padding does an added row lie past every stamp (zero).",
     "A copy of the row above it, to reach the requested size.":
         "Nothing is copied: each cell of the extra row is the sum of the stamps that land on it.",
     CANVAS_ROW: "output_padding crops one row fewer at the bottom, so the row stays, with the values "
@@ -196,5 +196,5 @@ OUTPUT_PADDING_OPTIONS = {
 def output_padding_question():
     """Exercise 4: what the row added by output_padding holds when output_padding <= padding."""
     return exercises.choice(
-        "ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1) turns a 3×3 input "
-        "into 6×6 instead of 5×5. What is in the extra bottom row?", OUTPUT_PADDING_OPTIONS, CANVAS_ROW)
+        "ConvTranspose2d(kernel_size=4, stride=3, padding=2, output_padding=1) turns a 3×3 input "
+        "into 7×7 instead of 6×6. What is in the extra bottom row?", OUTPUT_PADDING_OPTIONS, CANVAS_ROW)
