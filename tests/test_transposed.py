@@ -153,6 +153,7 @@ CHECKERS = [
     (transposed.check_ct_1d, [[1, 0], [2, 0], [3, 1], [0, 2], [0, 3]], [[1, 2, 3, 0, 0],
                                                                          [0, 0, 1, 2, 3]]),
     (transposed.check_view3_padding, 2 * (5 - 1) - 3, 4),
+    (transposed.check_stamp_counts, (25, 20, 4), (20, 25, 4)),
 ]
 
 
@@ -190,10 +191,26 @@ def test_ct_1d_checker_rejects_junk(capsys):
     assert result is False and out.startswith("Not yet. Hint:")
 
 
-def test_inverse_question_explains_every_option():
-    options = transposed.INVERSE_OPTIONS
-    assert sum(utils.exercises.explain_choice(options, transposed.NOT_X, o).startswith("Right.")
+def test_delta_question_explains_every_option_and_its_answer_holds():
+    options = transposed.DELTA_OPTIONS
+    assert sum(utils.exercises.explain_choice(options, transposed.KEPT, o).startswith("Right.")
                for o in options) == 1
+    single = np.zeros((3, 3))
+    single[1, 1] = 1
+    C = utils.conv_matrix(single, (4, 4), stride=2, padding=1)  # 4x4 -> 2x2
+    x = np.random.default_rng(0).standard_normal((4, 4))
+    kept = np.zeros((4, 4))
+    kept[::2, ::2] = x[::2, ::2]
+    np.testing.assert_allclose((C.T @ C @ x.ravel()).reshape(4, 4), kept)  # the right option
+    np.testing.assert_allclose(C @ C.T, np.eye(4))  # CCᵀ = I: Cᵀ is even the pseudo-inverse
+    CtC = C.T @ C
+    assert np.allclose(CtC, np.diag(np.diag(CtC))) and not np.allclose(CtC, np.eye(16))
+
+
+def test_output_size_hints_name_the_slip(capsys):
+    for wrong, words in [(16, "subtract 2p"), (15, "each"), (13, "+ 1"), (17, "i − 1"), (2, "convolution's")]:
+        result, out = run(transposed.check_output_size, wrong, capsys)
+        assert result is False and words in out and "14" not in out, (wrong, out)
 
 
 def test_render_draws_on_one_axes_through_draw():

@@ -1,19 +1,15 @@
-"""Notebook 03: the figures (FIGURES, figures/03_*.png), the explorer of one output cell
-(render_transposed, transposed_explorer) and the exercise checkers of 03_transposed_convolution.ipynb.
+"""Notebook 03's figures (FIGURES, figures/03_*.png), explorer of one output cell and exercise checkers.
 The three views of one transposed convolution of y (i, i) with w (k, k):
     matrix    reshape(Cᵀ vec(y)), C the convolution matrix of the output shape
     scatter   each y[a, b] stamps y[a, b]·w at (a·s, b·s), taps d apart; overlaps add; crop p
     as_conv   insert s-1 zeros, pad by d(k-1)-p, rotate w 180°, stride-1 convolution
 """
 
-import itertools
-
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import (conv_matrix, conv_transpose2d, conv_transpose2d_as_conv, conv_transpose2d_matrix,
-               conv_transpose2d_scatter, conv_transpose_output_size, draw, exercises, pad_or_crop,
-               stretch, widgets)
+from . import (conv_matrix, conv_output_size, conv_transpose2d, conv_transpose2d_as_conv, conv_transpose2d_matrix,
+               conv_transpose2d_scatter, conv_transpose_output_size, draw, exercises, pad_or_crop, stretch, widgets)
 from .example import example_input, example_kernel
 
 # The static figures' example: a 3x3 kernel 1..9, whose 180° rotation is easy to see, on a 2x2 map.
@@ -21,19 +17,19 @@ KERNEL = np.arange(1, 10, dtype=float).reshape(3, 3)
 INPUT_2x2 = np.array([[1.0, 2.0], [3.0, 4.0]])
 
 
-def shown(values, show=None):
+def shown(values, show=None, decimals=1):
     """values as text where `show` (default: everywhere), "" elsewhere: a draw.Grid's values."""
     values = np.asarray(values)
-    text = np.array([draw.format_value(v) for v in values.ravel()], dtype=object).reshape(values.shape)
+    text = np.array([draw.format_value(v, decimals) for v in values.ravel()], dtype=object).reshape(values.shape)
     return text if show is None else np.where(show, text, "")
 
 
-def cells(values, role, origin=(0, 0), title=None, sparse=False):
+def cells(values, role, origin=(0, 0), title=None, sparse=False, decimals=1):
     """A draw.Grid of `values`, every cell in `role`'s colour, or (sparse) only the non-zero ones."""
     values = np.asarray(values)
     if sparse:
         return draw.Grid(np.where(values != 0, role, "empty"), shown(values, values != 0), origin, title)
-    return draw.Grid(np.full(values.shape, role), shown(values), origin, title)
+    return draw.Grid(np.full(values.shape, role), shown(values, decimals=decimals), origin, title)
 
 
 def stretched_padded_roles(i, k, s, p, d, output_padding):
@@ -75,8 +71,6 @@ def scatter_terms(y, w, s, p, d, row, col):
     return [(a, b, m, n) for a, m in rows for b, n in cols]
 
 
-# Static figures
-
 def _arrow(ax, start, end, text, text_at):
     ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="->", lw=1.5, color="0.3"))
     ax.text(*text_at, text, ha="center", va="bottom", fontsize=9)
@@ -86,13 +80,14 @@ def figure_ct_matrix():
     """Cᵀ (16x4) of the 3x3 kernel 1..9 on a 4x4 input, and each column reshaped to 4x4."""
     CT = conv_matrix(KERNEL, (4, 4)).T
     items = [cells(CT, "kernel", (0, 0), "Cᵀ (16×4)", sparse=True)]
-    items += [cells(CT[:, j].reshape(4, 4), "output", (8 + (j % 2) * 6.5, (j // 2) * 8 + 1),
-                    f"column {j} as 4×4:\nwhere input y[{j // 2},{j % 2}] goes", sparse=True) for j in range(4)]
-    fig, ax = draw.new_figure(9, 5.75)
+    items += [cells(CT[:, j].reshape(4, 4), "kernel", (8 + (j % 2) * 6.5, (j // 2) * 8 + 1),
+                    f"column {j} as 4×4 output:\nwhere input y[{j // 2},{j % 2}] goes", sparse=True) for j in range(4)]
+    fig, ax = draw.new_figure(9, 6)
     draw.grids(ax, items, fontsize=8)
-    ax.text(2, 16.4, "row = output cell,\ncolumn = input cell", ha="center", va="top", fontsize=9)
+    ax.text(8, 13.7, "row r of Cᵀ: output cell r of the transposed convolution\n(= input cell r of the convolution "
+            "C)\ncolumn j of Cᵀ: its input cell y[j] (= output cell j of C)", ha="left", va="top", fontsize=9)
     _arrow(ax, (4.6, 8), (7.4, 8), "reshape\neach column", (6, 7.6))
-    draw.legend(fig, ["kernel", "output"], labels=dict(kernel="kernel entries of Cᵀ", output="output cells"))
+    draw.legend(fig, ["kernel"], labels=dict(kernel="kernel value (blank: 0)"))
     fig.suptitle("Cᵀ takes a 2×2 input (4 values) to a 4×4 output (16 values); kernel 3×3 = 1..9", fontsize=11)
     return fig
 
@@ -104,10 +99,10 @@ def figure_not_inverse():
     y = C @ x.ravel()
     panels = [(x, "input", "input x (4×4)"), (y.reshape(2, 2), "output", "convolution\ny = Cx (2×2)"),
               ((C.T @ y).reshape(4, 4), "output", "transposed convolution\nCᵀy (4×4): not x"),
-              ((np.linalg.pinv(C) @ y).reshape(4, 4), "output", "least squares pinv(C)y\n(4×4): not x either")]
+              ((np.linalg.pinv(C) @ y).reshape(4, 4), "input", "estimate of x: pinv(C)y\n(4×4, rounded): not x either")]
     fig, ax = draw.new_figure(11, 3.5)
-    draw.grids(ax, [cells(v, role, (5.5 * n, 0), title) for n, (v, role, title) in enumerate(panels)], fontsize=8)
-    draw.legend(fig, ["input", "output"])
+    draw.grids(ax, [cells(v, role, (5.5 * n, 0), t, decimals=2) for n, (v, role, t) in enumerate(panels)], fontsize=8)
+    draw.legend(fig, ["input", "output"], labels={"input": "input x, and an estimate of it"})
     fig.suptitle("Convolve, then transpose: the shape comes back, the values do not (kernel 1..9, 3×3)", fontsize=11)
     return fig
 
@@ -127,8 +122,7 @@ def figure_view_matrix():
     ax.text(10.25, 8.0, "=", fontsize=16, ha="center", va="center")
     _arrow(ax, (12.2, 8), (14.3, 8), "reshape", (13.25, 7.7))
     draw.legend(fig, ["input", "kernel", "output"])
-    fig.suptitle("View 1, matrix: the 2×2 input y becomes the 4×4 output reshape(Cᵀ vec(y)); "
-                 "kernel 3×3 = 1..9", fontsize=11)
+    fig.suptitle("View 1, matrix: the 2×2 input y becomes the 4×4 output reshape(Cᵀ vec(y)); kernel 1..9", fontsize=11)
     return fig
 
 
@@ -149,8 +143,7 @@ def figure_scatter_stamps():
     items.append(cells(out, "output", (x0, 0), "output (5×5):\noverlaps add up"))
     draw.grids(ax, items, fontsize=8)
     draw.legend(fig, ["input", "kernel", "output"], labels={"kernel": "a scaled kernel (stamp)"})
-    fig.suptitle("View 2, scatter: every input value stamps a scaled copy of the kernel, s = 2 apart "
-                 "(k = 3, p = 0)", fontsize=11)
+    fig.suptitle("View 2, scatter: each input value stamps a scaled kernel, s = 2 apart (k = 3, p = 0)", fontsize=11)
     return fig
 
 
@@ -168,8 +161,7 @@ def figure_as_conv():
     draw.outlines(ax, [(17, 2, 1, 1)])
     draw.legend(fig, ["input", "zeros", "padding", "kernel", "output", "highlight"],
                 labels={"kernel": "kernel taps", "highlight": "window of output[0, 0]"})
-    fig.suptitle("View 3: transposed convolution is an ordinary convolution with the kernel rotated "
-                 "180° (k = 3, s = 2, p = 0)", fontsize=11)
+    fig.suptitle("View 3: an ordinary convolution with the kernel rotated 180° (k = 3, s = 2, p = 0)", fontsize=11)
     return fig
 
 
@@ -181,36 +173,33 @@ def figure_explorer_default():
     return render_transposed(**DEFAULTS)
 
 
-# The explorer
-
 def explorer_data(i, k):
     """The explorer's input y (i, i) and kernel w (k, k): the series' running example."""
     return example_input(i), example_kernel(k)
 
 
 def _formula(i, k, s, p, d, op, o, row, col, y, w, terms):
-    """The formula panel, in two columns: output size and view 3 | output[row, col] by view 2."""
+    """The formula panel's two columns: output size and view 3 | output[row, col] by view 2."""
     edge = d * (k - 1) - p
-    size = ["o = (i−1)s − 2p + d(k−1) + output_padding + 1", f"  = ({i}−1)·{s} − 2·{p} + {d}·({k}−1)"
-            f" + {op} + 1 = {o}", f"view 3: {s - 1} zero(s) between values (s−1),",
-            f"pad d(k−1)−p = {edge}" + (" (crop)" if edge < 0 else "")
-            + (f", +{op} bottom/right" if op else "") + ", kernel rotated 180°"]
+    size = ["output size o = (i−1)s − 2p + d(k−1) + output_padding + 1", "   (output_padding: notebook 04)",
+            f"   = ({i}−1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1 = {o}", f"view 3: insert s−1 = {s - 1} zero(s) between "
+            f"values,\npad by d(k−1)−p = {edge}" + (" (a crop)" if edge < 0 else "")
+            + (f", +{op} bottom/right" if op else "") + ",\nrotate the kernel 180°"]
     products = [f"{y[a, b]:.0f}·{w[m, n]:.0f}" for a, b, m, n in terms]
     if len(products) > 8:
         products = products[:5] + ["…"] + products[-2:] + [f"({len(terms)} terms)"]
-    cell = [f"view 2: output[{row}, {col}] = Σ y[a,b]·w[m,n]", "  a·s + m·d = row + p, b·s + n·d = col + p"]
-    cell += [("  = " if n == 0 else "  + ") + " + ".join(products[n:n + 5]) for n in range(0, len(products), 5)]
-    cell.append(f"  = {draw.format_value(sum(y[a, b] * w[m, n] for a, b, m, n in terms))}"
+    cell = [f"view 2: output[{row}, {col}] = Σ y[a, b]·w[m, n] over", "   a·s + m·d = row + p and b·s + n·d = col + p"]
+    cell += [("   = " if n == 0 else "   + ") + " + ".join(products[n:n + 5]) for n in range(0, len(products), 5)]
+    cell.append(f"   = {draw.format_value(sum(y[a, b] * w[m, n] for a, b, m, n in terms))}"
                 + ("  (no stamp reaches it)" if not terms else ""))
-    return "\n".join(f"{a:<52}{b}" for a, b in itertools.zip_longest(size, cell, fillvalue=""))
+    return "\n".join(size), "\n".join(cell)
 
 
 @widgets.explains_invalid
 def render_transposed(i, k, s, p, d, output_padding, row, col):
-    """One output cell of a transposed convolution (i×i input, k×k kernel): view 3 with the window of
-    output[row, col], the rotated kernel, the output, view 2 (the stamps that reach the cell), the
-    formula. row, col (0 .. 20) are clamped to the output. A Figure with .views (the three views'
-    (o, o) outputs) and .cell (the cell drawn), or a one-line string for an impossible combination."""
+    """Output[row, col] (clamped to the output) of a transposed convolution of the i×i running example: view 3,
+    the output, view 2 and the formula. A Figure with .views (the three views' (o, o) outputs) and .cell (the
+    cell drawn), or a one-line string for an impossible combination."""
     widgets.check_controls(SLIDER_RANGES, i=i, k=k, s=s, p=p, d=d, output_padding=output_padding, row=row, col=col)
     o = conv_transpose_output_size(i, k, s, p, d, output_padding)
     y, w = explorer_data(i, k)
@@ -219,30 +208,30 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
              ("scatter", conv_transpose2d_scatter), ("as_conv", conv_transpose2d_as_conv))}
     row, col = min(row, o - 1), min(col, o - 1)
     terms = scatter_terms(y, w, s, p, d, row, col)
-    used_in, used_k = np.zeros((i, i), bool), np.zeros((k, k), bool)
-    for a, b, m, n in terms:
-        used_in[a, b] = used_k[m, n] = True
     grid, taps, window = view3(y, w, s, p, d, output_padding, row, col, every_value=False)
     n = grid.colors.shape[0]
     x_out, show_out = n + k + 4, np.full((o, o), o <= 5)
     x_scatter, show_out[row, col] = x_out + o + 2, True
     width, height = max(x_scatter + max(i, k), 21) + 0.6, max(n, o, i + k + 2, 9) + 2.0
-    fig = Figure(figsize=(9, 5.25))
-    ax = fig.add_axes((0.01, 0.27, 0.98, 0.66))  # no layout engine: it costs more than the drawing
-    cell_points = 72 * min(0.98 * 9 / width, 0.66 * 5.25 / height)
+    fig = Figure(figsize=(9, 6))
+    ax = fig.add_axes((0.01, 0.33, 0.98, 0.57))  # no layout engine: it costs more than the drawing
+    cell_points = 72 * min(0.98 * 9 / width, 0.57 * 6 / height)
     draw.grids(ax, [grid._replace(title=f"view 3: input, stretched\nand padded ({n}×{n})"),
                     cells(w[::-1, ::-1], "kernel", (n + 2, 0), "kernel\nrotated 180°"),
                     draw.Grid(np.full((o, o), "output"), shown(views["as_conv"], show_out), (x_out, 0),
                               f"output ({o}×{o})"),
-                    draw.Grid(np.where(used_in, "highlight", "input"), shown(y, used_in), (x_scatter, 0),
-                              "scatter view:\ninput"),
-                    draw.Grid(np.where(used_k, "highlight", "kernel"), shown(w, used_k), (x_scatter, i + 2),
-                              "kernel")], fontsize=min(8, round(0.6 * cell_points, 1)))
-    frame_view3(ax, taps, window)
-    draw.outlines(ax, [(x_out + col, row, 1, 1)])
+                    cells(y, "input", (x_scatter, 0), "view 2: input y"),
+                    cells(w, "kernel", (x_scatter, i + 2), "kernel w")], fontsize=min(9, round(0.6 * cell_points, 1)))
+    frame_view3(ax, taps, window)  # below: the cell, and the inputs and kernel entries of its stamps
+    draw.outlines(ax, [(x_out + col, row, 1, 1)] + [(x_scatter + b, a, 1, 1) for a, b, _, _ in terms]
+                  + [(x_scatter + n_, i + 2 + m, 1, 1) for _, _, m, n_ in terms], linewidth=2.5)
     ax.set(xlim=(-0.3, width - 0.3), ylim=(height - 1.7, -1.7))
-    fig.text(0.01, 0.24, _formula(i, k, s, p, d, output_padding, o, row, col, y, w, terms),
-             family="monospace", fontsize=8.5, va="top")
+    for x, text in zip((0.01, 0.55), _formula(i, k, s, p, d, output_padding, o, row, col, y, w, terms)):
+        fig.text(x, 0.305, text, fontsize=9.5, va="top", linespacing=1.4)
+    roles = [r for r in ("input", "zeros", "padding") if (grid.colors == r).any()] + ["kernel", "output", "highlight"]
+    draw.legend(fig, roles, labels={"highlight": "selected cell, its window, its stamps"}, y=0.005)
+    fig.suptitle(f"One output cell, three views: a {i}×{i} input y → a {o}×{o} output "
+                 f"(k = {k}, s = {s}, p = {p}, d = {d}, output_padding = {output_padding})", fontsize=11, y=0.985)
     fig.views, fig.cell = views, (row, col)
     return fig
 
@@ -263,19 +252,22 @@ def _adjust(controls):
 
 
 def transposed_explorer(**start):
-    """Sliders for i, k, s, p, d, output_padding and the output cell, wired to render_transposed;
-    start: values to begin with instead of DEFAULTS (notebook 04 opens it at output_padding = 1)."""
+    """Sliders wired to render_transposed; start: values instead of DEFAULTS (04 opens it at output_padding=1)."""
     widgets.check_controls(SLIDER_RANGES, **start)
     controls = {name: widgets.slider(SLIDER_LABELS[name], {**DEFAULTS, **start}[name], lo, hi)
                 for name, (lo, hi) in SLIDER_RANGES.items()}
     return widgets.explorer(render_transposed, controls, adjust=_adjust)
 
 
-# Exercises: each checker computes the expected value itself
-
-def check_output_size(answer):
-    """Exercise 1: output size for i=5, k=4, s=3, p=1, d=1."""
-    return exercises.check_value(answer, conv_transpose_output_size(5, 4, 3, 1, 1), "use o = (i−1)s − 2p + d(k−1) + 1.")
+def check_output_size(answer):  # each checker computes the expected value itself
+    """Exercise 1: output size for i=5, k=4, s=3, p=1, d=1; the hint names the usual slip behind a wrong value."""
+    i, k, s, p = 5, 4, 3, 1
+    o = conv_transpose_output_size(i, k, s, p, 1)
+    slips = {o + 2 * p: "padding p crops the output: subtract 2p.", o + p: "p is cropped from *each* side.",
+             o - 1: "a stamp covers d(k−1) + 1 cells: keep the + 1.", o + s: "i input values are i − 1 strides apart.",
+             conv_output_size(i, k, s, p, 1): "that is the convolution's size formula; this layer goes the other way."}
+    slip = slips.get(answer) if isinstance(answer, (int, float, np.number)) else None
+    return exercises.check_value(answer, o, slip or "use o = (i−1)s − 2p + d(k−1) + 1.")
 
 
 def _conv_transpose1d(y, w, stride, padding):  # a 2-D one of height 1 (checked against PyTorch)
@@ -294,8 +286,8 @@ def check_conv_transpose1d(function):
     """Exercise 3: the learner's conv_transpose1d(y, w, stride, padding), one output at a time."""
     return exercises.check_function(
         function, _conv_transpose1d, conv_transpose1d_cases(),
-        "output[j] is canvas cell j + padding; it collects y[a]·w[m] for every a and m with "
-        "a·stride + m = j + padding. Start from o = (n − 1)·stride − 2·padding + k.")
+        "before cropping, the stamp of y[a] starts at cell a·stride, so its tap m lands on cell a·stride + m; "
+        "output[j] is that canvas's cell j + padding. Start from o = (n − 1)·stride − 2·padding + k.")
 
 
 def check_ct_1d(answer):
@@ -311,27 +303,33 @@ def check_view3_padding(answer):
                                  "pads by its span minus one, minus the p that the transposed convolution crops.")
 
 
-NOT_X = "A 4×4 map, in general not x: Cᵀ is C⁻¹ only when C is orthogonal."
-INVERSE_OPTIONS = {
-    "x: the transposed convolution undoes the convolution.":
-        "Cᵀy = CᵀCx, which is x only if CᵀC = I (C orthogonal); a convolution matrix almost never "
-        "is. Undoing C takes C⁻¹, which mixes every value of y with every other.",
-    "x times a constant: CᵀC is a multiple of the identity.":
-        "CᵀC mixes neighbouring cells (step 2 printed a block of it): Cᵀy is a blurred x, not a scaled one.",
-    NOT_X: "Cᵀ restores the shape and sends every value back along the connections it came from, "
-           "weighted by the kernel; that is not the inverse.",
-    "Nothing: the transpose of an invertible matrix is not defined.":
-        "Every matrix has a transpose, and that of an invertible matrix is invertible too; it is "
-        "just a different matrix from C⁻¹.",
+def check_stamp_counts(answer):
+    """Exercise 5: (cells reached by 1, by 2, by 4 stamps) for a 3×3 input, k=3, s=2, p=0 (7×7 output)."""
+    counts = conv_transpose2d_scatter(np.ones((3, 3)), np.ones((3, 3)), stride=2)  # stamps of ones count
+    return exercises.check_value(answer, tuple(int((counts == n).sum()) for n in (1, 2, 4)),
+                                 "count along one row first: which of its 7 cells do two stamps share? A cell's "
+                                 "count is its row's count times its column's; the three numbers add up to 49.")
+
+
+KEPT = "A 4×4 map equal to x on every second row and column (x[0::2, 0::2]) and 0 elsewhere."
+DELTA_OPTIONS = {
+    "x itself: a delta kernel copies values, so Cᵀ copies them back.": "Only at stride 1. With stride 2 the "
+        "windows' centres skip every second row and column: those values never reach y, nothing brings them back.",
+    "x blurred by the kernel, as in step 2.":
+        "A kernel with a single 1 does not mix cells: CᵀC is diagonal, 1 where C kept a value, 0 elsewhere.",
+    KEPT: "C keeps 4 of the 16 values; Cᵀ puts each back where it came from and has nothing for the other 12. "
+          "Here CCᵀ = I, so Cᵀ is even the pseudo-inverse, yet CᵀC ≠ I: what C dropped stays lost.",
+    "A 2×2 map: a transposed convolution keeps y's shape.":
+        "Cᵀ is 16×4: it always returns the shape of the convolution's input, here 4×4.",
 }
 
 
-def inverse_question():
-    """Exercise 5: what the transposed convolution gives back when C is invertible."""
+def delta_question():
+    """Exercise 6: what Cᵀ(Cx) is for a stride-2 convolution with a centred delta kernel."""
     return exercises.choice(
-        "A 4×4 image x is convolved with a 3×3 kernel and padding = 1 into y (4×4), and its C "
-        "is invertible. What does the transposed convolution with the same kernel and padding "
-        "return from y?", INVERSE_OPTIONS, NOT_X)
+        "A 4×4 image x is convolved with the 3×3 kernel that is 1 at its centre and 0 elsewhere, stride 2, "
+        "padding 1, into y (2×2). What does the transposed convolution with the same kernel, stride and "
+        "padding return from y?", DELTA_OPTIONS, KEPT)
 
 
 FIGURES = {"03_ct_matrix.png": figure_ct_matrix, "03_not_inverse.png": figure_not_inverse,
