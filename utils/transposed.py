@@ -169,8 +169,10 @@ DEFAULTS = dict(i=3, k=3, s=2, p=1, d=1, output_padding=0, row=1, col=1)
 
 
 def figure_explorer_default():
-    """The explorer in its default state (what the widget shows first)."""
-    return render_transposed(**DEFAULTS)
+    """The explorer in its default state (what the widget shows first), with the colour key."""
+    fig = render_transposed(**DEFAULTS)
+    draw.legend(fig, fig.roles, labels={"highlight": "selected cell, its window, its stamps"}, y=0.005)
+    return fig
 
 
 def explorer_data(i, k):
@@ -228,8 +230,8 @@ def render_transposed(i, k, s, p, d, output_padding, row, col):
     ax.set(xlim=(-0.3, width - 0.3), ylim=(height - 1.7, -1.7))
     for x, text in zip((0.01, 0.55), _formula(i, k, s, p, d, output_padding, o, row, col, y, w, terms)):
         fig.text(x, 0.305, text, fontsize=9.5, va="top", linespacing=1.4)
-    roles = [r for r in ("input", "zeros", "padding") if (grid.colors == r).any()] + ["kernel", "output", "highlight"]
-    draw.legend(fig, roles, labels={"highlight": "selected cell, its window, its stamps"}, y=0.005)
+    # the colour key only on the static figure above the explorer: fig.legend is a sixth of a render
+    fig.roles = [r for r in ("input", "zeros", "padding") if (grid.colors == r).any()] + ["kernel", "output", "highlight"]
     fig.suptitle(f"One output cell, three views: a {i}×{i} input y → a {o}×{o} output "
                  f"(k = {k}, s = {s}, p = {p}, d = {d}, output_padding = {output_padding})", fontsize=11, y=0.985)
     fig.views, fig.cell = views, (row, col)
