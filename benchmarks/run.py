@@ -17,8 +17,8 @@ Times are wall-clock medians over repeated calls after a warm-up. NumPy's BLAS a
 torch run on the same number of threads (--threads, default: every core). Our calls
 and torch's alternate in rounds, so background load slows both alike; still, when
 every core has a thread, any other busy process makes the timings erratic (the header
-prints the load average): measure on an otherwise idle machine. The targets of issues
-9 and 18 are reported, never asserted. To measure as on a learner's machine, run it with the
+prints the load average): measure on an otherwise idle machine. The speed targets
+(layers against torch, explorers' render times) are reported, never asserted. To measure as on a learner's machine, run it with the
 OpenBLAS workaround variables unset:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py
