@@ -197,14 +197,17 @@ def test_delta_question_explains_every_option_and_its_answer_holds():
                for o in options) == 1
     single = np.zeros((3, 3))
     single[1, 1] = 1
-    C = utils.conv_matrix(single, (4, 4), stride=2, padding=1)  # 4x4 -> 2x2
-    x = np.random.default_rng(0).standard_normal((4, 4))
-    kept = np.zeros((4, 4))
+    C = utils.conv_matrix(single, (5, 5), stride=2, padding=1)  # 5x5 -> 3x3
+    x = np.random.default_rng(0).standard_normal((5, 5))
+    kept = np.zeros((5, 5))
     kept[::2, ::2] = x[::2, ::2]
-    np.testing.assert_allclose((C.T @ C @ x.ravel()).reshape(4, 4), kept)  # the right option
-    np.testing.assert_allclose(C @ C.T, np.eye(4))  # CCᵀ = I: Cᵀ is even the pseudo-inverse
+    y = utils.conv2d_loops(x, single, stride=2, padding=1)
+    back = utils.conv_transpose2d_scatter(y, single, stride=2, padding=1)  # the layer, not C.T
+    np.testing.assert_allclose(back, kept)  # the right option, shape 5x5 included
+    np.testing.assert_allclose((C.T @ C @ x.ravel()).reshape(5, 5), kept)
+    np.testing.assert_allclose(C @ C.T, np.eye(9))  # CCᵀ = I: Cᵀ is even the pseudo-inverse
     CtC = C.T @ C
-    assert np.allclose(CtC, np.diag(np.diag(CtC))) and not np.allclose(CtC, np.eye(16))
+    assert np.allclose(CtC, np.diag(np.diag(CtC))) and not np.allclose(CtC, np.eye(25))
 
 
 def test_output_size_hints_name_the_slip(capsys):

@@ -313,24 +313,24 @@ def check_stamp_counts(answer):
                                  "count is its row's count times its column's; the three numbers add up to 49.")
 
 
-KEPT = "A 4×4 map equal to x on every second row and column (x[0::2, 0::2]) and 0 elsewhere."
+KEPT = "A 5×5 map equal to x on every second row and column (x[0::2, 0::2]) and 0 elsewhere."
 DELTA_OPTIONS = {
     "x itself: a delta kernel copies values, so Cᵀ copies them back.": "Only at stride 1. With stride 2 the "
         "windows' centres skip every second row and column: those values never reach y, nothing brings them back.",
     "x blurred by the kernel, as in step 2.":
         "A kernel with a single 1 does not mix cells: CᵀC is diagonal, 1 where C kept a value, 0 elsewhere.",
-    KEPT: "C keeps 4 of the 16 values; Cᵀ puts each back where it came from and has nothing for the other 12. "
+    KEPT: "C keeps 9 of the 25 values; Cᵀ puts each back where it came from and has nothing for the other 16. "
           "Here CCᵀ = I, so Cᵀ is even the pseudo-inverse, yet CᵀC ≠ I: what C dropped stays lost.",
-    "A 2×2 map: a transposed convolution keeps y's shape.":
-        "Cᵀ is 16×4: it always returns the shape of the convolution's input, here 4×4.",
+    "A 3×3 map: a transposed convolution keeps y's shape.":
+        "Cᵀ is 25×9: it maps y's 9 values to 25, the 5×5 shape (o = (3−1)·2 − 2·1 + 3 = 5).",
 }
 
 
 def delta_question():
     """Exercise 6: what Cᵀ(Cx) is for a stride-2 convolution with a centred delta kernel."""
     return exercises.choice(
-        "A 4×4 image x is convolved with the 3×3 kernel that is 1 at its centre and 0 elsewhere, stride 2, "
-        "padding 1, into y (2×2). What does the transposed convolution with the same kernel, stride and "
+        "A 5×5 image x is convolved with the 3×3 kernel that is 1 at its centre and 0 elsewhere, stride 2, "
+        "padding 1, into y (3×3). What does the transposed convolution with the same kernel, stride and "
         "padding return from y?", DELTA_OPTIONS, KEPT)
 
 
