@@ -184,3 +184,17 @@ def test_every_notebook_has_colab_badge_setup_cell_and_navigation():
         assert '"google.colab" in sys.modules' in source and url in source, path.name
         header = "".join(nb["cells"][1]["source"])
         assert notebooks.colab_url(path.name) in header, path.name
+
+
+WORD_BUDGET = {"00": 2200, "01": 2200, "02": 2200}  # the first three; every later notebook 2,400
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_notebook_prose_fits_its_word_budget(path):
+    # the Markdown a learner reads: not the generated badge and navigation cells, not figure cells
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    prose = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    prose = [s for s in prose if "colab-badge" not in s and "data:image" not in s
+             and not s.lstrip("-\n").startswith("[←")]
+    words = sum(len(s.split()) for s in prose)
+    assert 300 < words <= WORD_BUDGET.get(path.name[:2], 2400), words
