@@ -156,7 +156,7 @@ def figure_window_indices():
     fig.suptitle(f"i={i}, k={k}, s={s}, p={p}, d={d}: the window of output[r, c] = output[{r}, {c}] starts at "
                  f"(r·s, c·s) = ({r * s}, {c * s});\nkernel tap (a, b) = ({a}, {b}) (arrow) reads "
                  f"padded_input[r·s + a·d, c·s + b·d] = padded_input[{row}, {col}]", fontsize=11)
-    draw.legend(fig, ROLES, {**LABELS, "highlight": f"window of output[{r}, {c}] (taps outlined), that cell"},
+    draw.legend(fig, ROLES, {**LABELS, "highlight": f"window of output[{r}, {c}] and that cell (taps outlined)"},
                 y=-0.02)
     return fig
 
