@@ -268,6 +268,17 @@ def test_checkers_name_common_slips_without_the_answer(capsys):
         assert words in capsys.readouterr().out
 
 
+def test_forgotten_padding_is_not_taken_for_gib(capsys):
+    no_padding = 124 ** 2 * 128 ** 2 * 4 / 1e9  # o = 124 without p = 2: within 1% of the GiB slip
+    for answer in (no_padding, round(no_padding, 2), 1.008):
+        assert matrix.check_dense_c_gigabytes(answer) is False
+        out = capsys.readouterr().out
+        assert "padding" in out and "GiB" not in out
+    assert matrix.check_dense_c_gigabytes(128 ** 4 * 4 / 2 ** 30) is False
+    out = capsys.readouterr().out
+    assert "GiB" in out and "padding" not in out
+
+
 def test_build_c_checker_reports_one_entry_not_the_matrix(capsys):
     def rotated(w, input_shape, stride, padding, dilation):
         return conv.conv_matrix(w[::-1, ::-1], input_shape, stride=stride, padding=padding, dilation=dilation)

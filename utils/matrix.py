@@ -265,9 +265,9 @@ def check_row_of_c(answer):
                        "array of zeros, then flatten it (20 numbers, row by row).")
 
 def hint_for(answer, slips, hint):
-    """The hint for a known slip (a number within 1% of one of slips' keys), else `hint`."""
+    """The hint for a known slip (the nearest of slips' keys within 1% of the number), else `hint`."""
     first = np.nan if answer is None else flat(answer)[0]
-    return next((why for value, why in slips.items() if np.isclose(first, value, rtol=0.01)), hint)
+    return min([(abs(first - v), why) for v, why in slips.items() if np.isclose(first, v, rtol=.01)] or [(0, hint)])[1]
 
 def check_sparsity(answer):
     """Exercise 4: the fraction of zero entries of C for i=8, k=3, s=1, p=0 (within 0.01)."""
@@ -278,11 +278,11 @@ def check_sparsity(answer):
 
 def check_dense_c_gigabytes(answer):
     """Exercise 5: GB (1e9 bytes) of a dense float32 C for i=128, k=5, s=1, p=2 (within 2%)."""
-    expected = conv_output_size(128, 5, 1, 2) ** 2 * 128 ** 2 * 4 / 1e9
+    expected, no_padding = (conv_output_size(128, 5, 1, p) ** 2 * 128 ** 2 * 4 / 1e9 for p in (2, 0))
     return check_value(answer, expected, hint_for(answer, {2 * expected: "that is 8 bytes per entry (float64); "
-                       "float32 takes 4.", expected * 1e9 / 2 ** 30: "that is in GiB (2³⁰ bytes); a GB here is "
-                       "10⁹ bytes."}, "How many entries does C have (rows × columns)? Work out o with the "
-                       "formula, then bytes = entries × bytes per entry."), atol=0.02 * expected)
+                       "float32 takes 4.", no_padding: "that C leaves out the padding: with p = 2, work o out again.",
+                       expected * 1e9 / 2 ** 30: "that is in GiB (2³⁰ bytes); a GB here is 10⁹ bytes."}, "Count C's "
+                       "entries (rows × columns), o by the formula; bytes = entries × 4."), atol=0.02 * expected)
 
 # Exercise 6's (kernel, input shape, s, p, d), none in 02: non-square, odd strides, padding, dilation
 BUILD_C_CASES = [((2, 3), (5, 7), 1, 0, 1), ((3, 3), (6, 6), 2, 0, 1), ((3, 3), (4, 6), 1, 1, 1),
